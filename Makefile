@@ -1,0 +1,23 @@
+# qiscus-agent-allocator: every entry point a user or CI needs.
+#   make test   install what is missing, build, run the whole suite (a throw-away redis-server per run)
+#   make build  release build of the `allocator` binary into .build/release/
+#   make deps   install the Debian packages only
+SHELL := /bin/bash
+DEB_PACKAGES := libhiredis-dev libcurl4-openssl-dev libmicrohttpd-dev redis-server pkg-config
+SWIFT ?= swift
+SWIFT_FLAGS ?=
+
+.PHONY: deps build test clean
+
+deps:
+	@./scripts/install-deps.sh $(DEB_PACKAGES)
+
+build: deps
+	$(SWIFT) build -c release $(SWIFT_FLAGS)
+
+test: deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+clean:
+	rm -rf .build

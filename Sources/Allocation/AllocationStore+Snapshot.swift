@@ -1,0 +1,46 @@
+import Redis
+
+extension AllocationStore {
+    /// Reads every key of the app atomically.
+    public func snapshot(on connection: RedisConnection) throws -> StoreSnapshot {
+        let commands: [[String]] = [
+            ["ZRANGE", keys.queue, "0", "-1"],
+            ["HGETALL", keys.state],
+            ["HGETALL", keys.session],
+            ["ZRANGE", keys.lease, "0", "-1"],
+            ["HGETALL", keys.agent],
+            ["HGETALL", keys.load],
+            ["ZRANGE", keys.dead, "0", "-1"],
+            ["HGETALL", keys.reason],
+            ["LLEN", keys.wake],
+        ]
+        try connection.execute(["MULTI"])
+        do {
+            for command in commands { try connection.execute(command) }
+        } catch {
+            _ = try? connection.send(["DISCARD"])
+            throw error
+        }
+        guard let replies = try connection.execute(["EXEC"]).array, replies.count == commands.count else {
+            throw RedisError.unexpectedReply("EXEC of the snapshot")
+        }
+        func list(_ reply: RedisReply) -> [String] { reply.array?.compactMap(\.string) ?? [] }
+        func hash(_ reply: RedisReply) -> [String: String] {
+            let flat = list(reply)
+            return stride(from: 0, to: flat.count - 1, by: 2).reduce(into: [:]) { $0[flat[$1]] = flat[$1 + 1] }
+        }
+        var snapshot = StoreSnapshot()
+        snapshot.queue = list(replies[0])
+        snapshot.states = hash(replies[1])
+        snapshot.sessions = hash(replies[2])
+        snapshot.leased = list(replies[3])
+        snapshot.agents = hash(replies[4]).compactMapValues { Int($0) }
+        snapshot.loads = Dictionary(uniqueKeysWithValues: hash(replies[5]).compactMap { key, value in
+            Int(key).flatMap { agent in Int(value).map { (agent, $0) } }
+        })
+        snapshot.dead = list(replies[6])
+        snapshot.reasons = hash(replies[7])
+        snapshot.wakeTokens = Int(replies[8].int ?? 0)
+        return snapshot
+    }
+}

@@ -1,0 +1,96 @@
+import Redis
+
+/// The Swift face of the Lua scripts of one app: arguments in, typed answers out. Holds no connection;
+/// each call runs on the connection given, so it works from any thread with a pooled connection.
+public struct AllocationStore: Sendable {
+    public let keys: Keyspace
+    /// The most wake-up tokens kept in the wake list (about the number of workers that may sleep on it).
+    public let wakeCap: Int
+
+    public init(keys: Keyspace, wakeCap: Int = 256) {
+        precondition(wakeCap > 0, "wakeCap must be positive")
+        self.keys = keys
+        self.wakeCap = wakeCap
+    }
+
+    /// Queues a room for a customer session (a no-op for duplicates; see `EnqueueCode`).
+    public func enqueue(room: String, session: String, on connection: RedisConnection) throws -> EnqueueCode {
+        try run(AllocationScripts.enqueue, as: EnqueueCode.self, on: connection,
+                keys: [keys.queue, keys.state, keys.session, keys.agent, keys.load, keys.dead, keys.reason, keys.wake],
+                arguments: [room, session, String(wakeCap)]).code
+    }
+
+    /// Leases the head of the queue to `token` for `leaseMilliseconds`.
+    public func claim(token: String, leaseMilliseconds: Int,
+                      on connection: RedisConnection) throws -> ScriptResult<ClaimCode> {
+        try run(AllocationScripts.claim, as: ClaimCode.self, on: connection,
+                keys: [keys.queue, keys.state, keys.session, keys.lease, keys.owner, keys.agent],
+                arguments: [token, String(leaseMilliseconds)])
+    }
+
+    /// Reserves an agent under `limit` for a room this token holds (the allocation rule: `lua/reserve.lua`).
+    public func reserve(room: String, token: String, limit: Int, strategy: AllocationStrategy = .leastLoaded,
+                        candidates: [AgentCandidate],
+                        on connection: RedisConnection) throws -> ScriptResult<ReserveCode> {
+        var arguments = [room, token, String(limit), strategy.rawValue]
+        arguments.reserveCapacity(4 + candidates.count * 2)
+        for candidate in candidates {
+            arguments.append(String(candidate.id))
+            arguments.append(String(candidate.reportedLoad))
+        }
+        return try run(AllocationScripts.reserve, as: ReserveCode.self, on: connection,
+                       keys: [keys.state, keys.owner, keys.agent, keys.load], arguments: arguments)
+    }
+
+    /// Makes the reservation the room's assignment after a successful assign call.
+    public func commit(room: String, token: String, agent: Int,
+                       on connection: RedisConnection) throws -> ScriptResult<CommitCode> {
+        try run(AllocationScripts.commit, as: CommitCode.self, on: connection,
+                keys: [keys.state, keys.lease, keys.owner, keys.agent], arguments: [room, token, String(agent)])
+    }
+
+    /// Gives a held room up: frees its reservation (`agent`, or `nil` when none was made) and requeues it at
+    /// the head or sends it to the dead set.
+    public func rollback(room: String, token: String, agent: Int?, to disposition: RoomDisposition,
+                         on connection: RedisConnection) throws -> ScriptResult<RollbackCode> {
+        let (mode, reason): (String, String) = switch disposition {
+        case .requeue: ("requeue", "")
+        case .dead(let reason): ("dead", reason)
+        }
+        return try run(AllocationScripts.rollback, as: RollbackCode.self, on: connection,
+                       keys: [keys.queue, keys.state, keys.lease, keys.owner, keys.agent, keys.load, keys.dead,
+                              keys.reason, keys.wake],
+                       arguments: [room, token, agent.map { String($0) } ?? "", mode, reason, String(wakeCap)])
+    }
+
+    /// The room was resolved: frees the slot of the agent we assigned and forgets the room (idempotent).
+    /// `sessionFloor` raises the room's session tombstone so late webhooks of that session are stale.
+    public func release(room: String, sessionFloor: String? = nil,
+                        on connection: RedisConnection) throws -> ScriptResult<ReleaseCode> {
+        try run(AllocationScripts.release, as: ReleaseCode.self, on: connection,
+                keys: [keys.queue, keys.state, keys.session, keys.lease, keys.owner, keys.agent, keys.load,
+                       keys.dead, keys.reason, keys.wake],
+                arguments: [room, sessionFloor ?? "", String(wakeCap)])
+    }
+
+    /// Returns up to `batch` rooms whose lease expired to the head of the queue, keeping their reservation.
+    public func recover(batch: Int, on connection: RedisConnection) throws -> ScriptResult<RecoverCode> {
+        try run(AllocationScripts.recover, as: RecoverCode.self, on: connection,
+                keys: [keys.queue, keys.state, keys.lease, keys.owner, keys.wake],
+                arguments: [String(batch), String(wakeCap)])
+    }
+
+    /// Runs a script and decodes `{code, values...}`; code -1 is thrown as `invalidArgument`.
+    private func run<Code: ScriptCode>(_ script: RedisScript, as: Code.Type, on connection: RedisConnection,
+                                       keys: [String], arguments: [String]) throws -> ScriptResult<Code> {
+        let reply = try script.run(on: connection, keys: keys, arguments: arguments)
+        guard let elements = reply.array, let raw = elements.first?.int, let code = Code(rawValue: Int(raw)) else {
+            throw AllocationError.unexpectedReply(script: script.name, reply: String(describing: reply))
+        }
+        let values = elements.dropFirst().map { $0.string ?? "" }
+        if raw == -1 {
+            throw AllocationError.invalidArgument(script: script.name, message: values.first ?? "")
+        }
+        return ScriptResult(code: code, values: values)
+    }
+}

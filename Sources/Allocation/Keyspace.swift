@@ -1,0 +1,46 @@
+/// The Redis key names of one Qiscus app: `<prefix>:{<app id>}:<name>`.
+///
+/// Every key shares the `{app id}` hash tag, so all of them live in one Redis Cluster slot and every script
+/// may touch any of them.
+public struct Keyspace: Sendable, Equatable {
+    public let prefix: String
+    public let app: String
+
+    /// - Throws: `AllocationError.invalidKeyspace` when a part is empty or could break the hash tag.
+    public init(prefix: String = "caa", app: String) throws {
+        for (name, value) in [("KEY_PREFIX", prefix), ("QISCUS_APP_ID", app)] {
+            guard !value.isEmpty, value.utf8.count <= 128,
+                  !value.contains(where: { "{}".contains($0) || $0.isWhitespace }) else {
+                throw AllocationError.invalidKeyspace("\(name) must be 1-128 characters without braces or spaces")
+            }
+        }
+        self.prefix = prefix
+        self.app = app
+    }
+
+    private func key(_ name: String) -> String { "\(prefix):{\(app)}:\(name)" }
+
+    /// zset room -> position; the lowest score is the head of the FIFO queue.
+    public var queue: String { key("queue") }
+    /// hash room -> `q` queued, `f` in flight, `a` assigned, `d` dead.
+    public var state: String { key("state") }
+    /// hash room -> newest session key seen (a tombstone after release).
+    public var session: String { key("session") }
+    /// zset room -> lease deadline in ms (Redis clock).
+    public var lease: String { key("lease") }
+    /// hash room -> token of the worker holding the lease.
+    public var owner: String { key("owner") }
+    /// hash room -> agent id reserved or assigned.
+    public var agent: String { key("agent") }
+    /// hash agent id -> rooms this service holds for the agent.
+    public var load: String { key("load") }
+    /// zset room -> time it was given up (ms).
+    public var dead: String { key("dead") }
+    /// hash room -> why it was given up.
+    public var reason: String { key("reason") }
+    /// list of wake-up tokens idle workers block on.
+    public var wake: String { key("wake") }
+
+    /// Every key of the app.
+    public var all: [String] { [queue, state, session, lease, owner, agent, load, dead, reason, wake] }
+}

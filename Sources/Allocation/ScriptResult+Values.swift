@@ -1,0 +1,26 @@
+/// Typed views of the values that follow each code.
+extension ScriptResult where Code == ClaimCode {
+    /// The claimed (or dropped) room.
+    public var room: String? { values.first }
+    /// The claimed room's session key.
+    public var session: String? { values.count > 1 ? values[1] : nil }
+    /// The agent the room kept reserved from an earlier lease, if any.
+    public var reservedAgent: Int? { values.count > 2 ? Int(values[2]) : nil }
+}
+
+extension ScriptResult where Code == ReserveCode {
+    /// The agent reserved (or already held / assigned).
+    public var agent: Int? { values.first.flatMap { Int($0) } }
+    /// Our count of rooms for the agent after the call.
+    public var load: Int? { values.count > 1 ? Int(values[1]) : nil }
+}
+
+extension ScriptResult where Code == ReleaseCode {
+    /// The agent whose slot was freed, if any.
+    public var agent: Int? { values.first.flatMap { Int($0) } }
+}
+
+extension ScriptResult where Code == RecoverCode {
+    /// The rooms put back at the head, in queue order.
+    public var rooms: [String] { values }
+}

@@ -1,0 +1,160 @@
+import CShims
+import Foundation
+import Synchronization
+
+/// An HTTP/1.1 server over libmicrohttpd with a pool of threads. Handlers run on the pool threads and may
+/// block (e.g. on Redis). Bodies are gathered up to `maxBodyBytes`; larger ones get 413 without being kept.
+public final class HTTPServer: Sendable {
+    /// Where to listen and how much to accept.
+    public struct Configuration: Sendable, Equatable {
+        /// An IPv4 or IPv6 literal; `0.0.0.0` listens on every IPv4 address.
+        public var host: String
+        /// 0 picks a free port (see ``HTTPServer/port``).
+        public var port: UInt16
+        public var threads: Int
+        public var maxBodyBytes: Int
+        /// Idle connections are closed after this many seconds.
+        public var connectionTimeout: Int
+
+        public init(host: String = "0.0.0.0", port: UInt16 = 8080, threads: Int = 4, maxBodyBytes: Int = 64 * 1024,
+                    connectionTimeout: Int = 30) {
+            self.host = host
+            self.port = port
+            self.threads = threads
+            self.maxBodyBytes = maxBodyBytes
+            self.connectionTimeout = connectionTimeout
+        }
+    }
+
+    public let configuration: Configuration
+    let router: Router
+    private let daemon = Mutex<OpaquePointer?>(nil)
+    private let boundPort = Atomic<UInt16>(0)
+
+    public init(configuration: Configuration, router: Router) {
+        self.configuration = configuration
+        self.router = router
+    }
+
+    deinit { stop() }
+
+    /// The port listened on (the chosen one when started on port 0); 0 before ``start()``.
+    public var port: UInt16 { boundPort.load(ordering: .acquiring) }
+
+    /// Starts listening; returns once the socket is bound.
+    public func start() throws(HTTPServerError) {
+        let started: Bool = daemon.withLock { current in
+            if current != nil { return true }
+            let context = Unmanaged.passUnretained(self).toOpaque()
+            let host = configuration.host == "0.0.0.0" ? "" : configuration.host
+            guard let handle = caa_mhd_start(host, configuration.port, UInt32(max(1, configuration.threads)),
+                                             UInt32(max(0, configuration.connectionTimeout)),
+                                             accessHandler, context, completedHandler, nil) else { return false }
+            current = handle
+            boundPort.store(caa_mhd_bound_port(handle), ordering: .releasing)
+            return true
+        }
+        if !started { throw .startFailed(host: configuration.host, port: configuration.port) }
+    }
+
+    /// Stops accepting, waits for the pool threads to finish their requests, and closes the socket.
+    public func stop() {
+        let handle: OpaquePointer? = daemon.withLock { current in
+            defer { current = nil }
+            return current
+        }
+        if let handle { MHD_stop_daemon(handle) }
+        boundPort.store(0, ordering: .releasing)
+    }
+}
+
+/// The state of one request while MHD feeds it the body in pieces.
+private final class PendingRequest {
+    var body = Data()
+    var tooLarge = false
+}
+
+private let completedHandler: MHD_RequestCompletedCallback = { _, _, requestContext, _ in
+    guard let requestContext, let pending = requestContext.pointee else { return }
+    Unmanaged<PendingRequest>.fromOpaque(pending).release()
+    requestContext.pointee = nil
+}
+
+private let accessHandler: MHD_AccessHandlerCallback = {
+    serverContext, connection, url, method, _, uploadData, uploadSize, requestContext in
+    guard let serverContext, let connection, let requestContext, let uploadSize else { return .NO }
+    let server = Unmanaged<HTTPServer>.fromOpaque(serverContext).takeUnretainedValue()
+    let limit = server.configuration.maxBodyBytes
+
+    guard let state = requestContext.pointee else {
+        // First call: headers only. Refuse a declared oversized body before reading any of it.
+        requestContext.pointee = Unmanaged.passRetained(PendingRequest()).toOpaque()
+        if let declared = MHD_lookup_connection_value(connection, .HEADER_KIND, "Content-Length"),
+           let length = Int(String(cString: declared)), length > limit {
+            return send(tooLarge(limit), on: connection)
+        }
+        return .YES
+    }
+    let pending = Unmanaged<PendingRequest>.fromOpaque(state).takeUnretainedValue()
+    if uploadSize.pointee > 0 {
+        if !pending.tooLarge, let uploadData {
+            if pending.body.count + uploadSize.pointee > limit {
+                pending.tooLarge = true
+                pending.body = Data()
+            } else {
+                pending.body.append(UnsafeRawPointer(uploadData).assumingMemoryBound(to: UInt8.self),
+                                    count: uploadSize.pointee)
+            }
+        }
+        uploadSize.pointee = 0
+        return .YES
+    }
+    if pending.tooLarge { return send(tooLarge(limit), on: connection) }
+
+    let rawURL = url.map { String(cString: $0) } ?? "/"
+    let path = String(rawURL.prefix { $0 != "?" })
+    let request = ServerRequest(
+        method: method.map { String(cString: $0) } ?? "GET", path: path,
+        query: values(of: .GET_ARGUMENT_KIND, on: connection, lowercasingNames: false),
+        headers: values(of: .HEADER_KIND, on: connection, lowercasingNames: true),
+        body: pending.body)
+    return send(server.router.respond(to: request), on: connection)
+}
+
+private func tooLarge(_ limit: Int) -> ServerResponse {
+    .error(413, code: "payload_too_large", message: "request body is over \(limit) bytes")
+}
+
+private func send(_ response: ServerResponse, on connection: OpaquePointer) -> MHD_Result {
+    let mhdResponse = response.body.withUnsafeBytes { raw in
+        MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress),
+                                        .RESPMEM_MUST_COPY)
+    }
+    guard let mhdResponse else { return .NO }
+    defer { MHD_destroy_response(mhdResponse) }
+    for (name, value) in response.headers { _ = MHD_add_response_header(mhdResponse, name, value) }
+    return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+}
+
+/// Collects the connection's values of one kind (headers or query arguments) into a dictionary.
+private func values(of kind: MHD_ValueKind, on connection: OpaquePointer, lowercasingNames: Bool) -> [String: String] {
+    final class Collector {
+        var values: [String: String] = [:]
+        let lowercase: Bool
+        init(lowercase: Bool) { self.lowercase = lowercase }
+    }
+    let collector = Collector(lowercase: lowercasingNames)
+    withExtendedLifetime(collector) {
+        _ = MHD_get_connection_values(connection, kind, { context, _, key, value in
+            guard let context, let key else { return .YES }
+            let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
+            let name = String(cString: key)
+            let normalized = collector.lowercase ? name.lowercased() : name
+            if collector.values[normalized] == nil {
+                collector.values[normalized] = value.map { String(cString: $0) } ?? ""
+            }
+            return .YES
+        }, Unmanaged.passUnretained(collector).toOpaque())
+    }
+    return collector.values
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// A response to send: status, headers and body.
+public struct ServerResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: Data
+
+    public init(status: Int, headers: [(String, String)] = [], body: Data = Data()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A JSON response encoded from `value` (keys sorted, so output is stable).
+    public static func json<T: Encodable>(_ value: T, status: Int = 200) -> ServerResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let body = try? encoder.encode(value) else {
+            return error(500, code: "internal", message: "response could not be encoded")
+        }
+        return ServerResponse(status: status, headers: [("Content-Type", "application/json")], body: body)
+    }
+
+    /// The error shape of the service: `{"error":"<code>","message":"<human text>"}`.
+    public static func error(_ status: Int, code: String, message: String) -> ServerResponse {
+        json(["error": code, "message": message], status: status)
+    }
+
+    /// Plain text, e.g. for `/metrics`.
+    public static func text(_ text: String, status: Int = 200,
+                            contentType: String = "text/plain; charset=utf-8") -> ServerResponse {
+        ServerResponse(status: status, headers: [("Content-Type", contentType)], body: Data(text.utf8))
+    }
+}

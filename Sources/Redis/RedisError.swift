@@ -1,0 +1,38 @@
+/// What can go wrong talking to Redis.
+public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `REDIS_URL` could not be understood; the message says which part.
+    case invalidURL(String)
+    /// No connection could be made (refused, unreachable, timed out while connecting).
+    case connectFailed(String)
+    /// The connection broke during a command (I/O error, timeout, EOF). The command may or may not have run.
+    /// The connection reconnects by itself on its next command.
+    case io(String)
+    /// Redis answered with an error reply, e.g. `WRONGTYPE ...` or a Lua runtime error.
+    case server(String)
+    /// `AUTH` or `SELECT` after connecting was refused.
+    case handshake(String)
+    /// No pooled connection became free in time.
+    case poolExhausted
+    /// A reply had a shape the caller did not expect.
+    case unexpectedReply(String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let m): return "invalid REDIS_URL: \(m)"
+        case .connectFailed(let m): return "cannot connect to Redis: \(m)"
+        case .io(let m): return "Redis connection error: \(m)"
+        case .server(let m): return "Redis error: \(m)"
+        case .handshake(let m): return "Redis handshake failed: \(m)"
+        case .poolExhausted: return "no Redis connection free in time"
+        case .unexpectedReply(let m): return "unexpected Redis reply: \(m)"
+        }
+    }
+
+    /// True when the error came from the connection rather than from Redis itself: Redis may be down.
+    public var isConnectionError: Bool {
+        switch self {
+        case .connectFailed, .io, .handshake, .poolExhausted: return true
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `allocator` command: one binary for every verb of the service.
+@main
+struct Allocator: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "allocator",
+        abstract: "Custom agent allocation for Qiscus Omnichannel.",
+        subcommands: [Status.self]
+    )
+}

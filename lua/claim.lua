@@ -1,0 +1,38 @@
+-- claim.lua: pop the HEAD of the queue and lease it to one worker, in one step.
+--
+-- Pop and bookkeeping are never separate, so a crash can not lose a room: a claimed room is either back in
+-- the queue or has a lease that recover.lua returns to the head once the deadline (Redis TIME) passes.
+--
+-- KEYS[1] queue   zset  room -> position (lowest score = head)
+-- KEYS[2] state   hash  room -> q | f | a | d
+-- KEYS[3] session hash  room -> session key
+-- KEYS[4] lease   zset  room -> lease deadline (ms, Redis clock)
+-- KEYS[5] owner   hash  room -> token of the worker holding the lease
+-- KEYS[6] agent   hash  room -> agent id reserved or assigned
+-- ARGV[1] owner token (1-128 bytes, unique per claim attempt)
+-- ARGV[2] lease length in ms (1 .. 86400000)
+--
+-- Returns:
+--   1  CLAIMED         {1, room, session, reserved agent or ''}  the room is now in flight, leased to token
+--   0  EMPTY           {0}  nothing is queued
+--   2  DROPPED_ORPHAN  {2, room}  the head was not in state q (damaged by hand): dropped; call again
+--  -1  INVALID         {-1, message}  bad arguments: nothing changed
+local token, lease = ARGV[1], tonumber(ARGV[2])
+if type(token) ~= 'string' or #token < 1 or #token > 128 then
+  return {-1, 'token must be 1-128 bytes'}
+end
+if not lease or lease < 1 or lease > 86400000 or lease % 1 ~= 0 then
+  return {-1, 'lease must be 1..86400000 ms'}
+end
+
+local head = redis.call('ZPOPMIN', KEYS[1])
+local room = head[1]
+if not room then return {0} end
+if redis.call('HGET', KEYS[2], room) ~= 'q' then return {2, room} end
+
+local now = redis.call('TIME')
+local deadline = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + lease
+redis.call('HSET', KEYS[2], room, 'f')
+redis.call('ZADD', KEYS[4], deadline, room)
+redis.call('HSET', KEYS[5], room, token)
+return {1, room, redis.call('HGET', KEYS[3], room) or '0', redis.call('HGET', KEYS[6], room) or ''}

@@ -1,0 +1,44 @@
+-- commit.lua: the assign call succeeded (or Qiscus said the room already has an agent): the reservation
+-- becomes the room's assignment and the lease ends.
+--
+-- On LEASE_LOST the caller must NOT roll back: the room went back to the queue with its reservation, and
+-- the next claimer repeats the same idempotent assign call and commits.
+--
+-- KEYS[1] state  hash  room -> q | f | a | d
+-- KEYS[2] lease  zset  room -> lease deadline (ms)
+-- KEYS[3] owner  hash  room -> token of the worker holding the lease
+-- KEYS[4] agent  hash  room -> agent id reserved or assigned
+-- ARGV[1] room id (1-32 digits)
+-- ARGV[2] owner token (from claim.lua)
+-- ARGV[3] agent id the room was assigned to (1-20 digits)
+--
+-- Returns:
+--   1  COMMITTED          {1}  the room is assigned to the agent; the lease is gone
+--   2  ALREADY_COMMITTED  {2}  the room was assigned to this agent already: nothing changed
+--  -2  LEASE_LOST         {-2}  the room is not in flight under this token: nothing changed
+--  -3  AGENT_MISMATCH     {-3, agent held or ''}  the room holds another agent (or none): nothing changed
+--  -1  INVALID            {-1, message}  bad arguments: nothing changed
+local room, token, agent = ARGV[1], ARGV[2], ARGV[3]
+if type(room) ~= 'string' or #room > 32 or not room:match('^%d+$') then
+  return {-1, 'room must be 1-32 digits'}
+end
+if type(token) ~= 'string' or #token < 1 or #token > 128 then
+  return {-1, 'token must be 1-128 bytes'}
+end
+if type(agent) ~= 'string' or #agent > 20 or not agent:match('^%d+$') then
+  return {-1, 'agent id must be 1-20 digits'}
+end
+
+local state = redis.call('HGET', KEYS[1], room)
+local held = redis.call('HGET', KEYS[4], room)
+if state == 'a' then
+  if held == agent then return {2} end
+  return {-3, held or ''}
+end
+if state ~= 'f' or redis.call('HGET', KEYS[3], room) ~= token then return {-2} end
+if held ~= agent then return {-3, held or ''} end
+
+redis.call('HSET', KEYS[1], room, 'a')
+redis.call('ZREM', KEYS[2], room)
+redis.call('HDEL', KEYS[3], room)
+return {1}

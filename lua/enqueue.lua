@@ -1,0 +1,70 @@
+-- enqueue.lua: put a room at the TAIL of the FIFO queue, once per customer session.
+--
+-- Qiscus fires the allocation webhook for every customer message while a room has no agent, so
+-- duplicates are normal; they must be cheap no-ops. Session keys are canonical decimal integers that only
+-- grow for a room (see README "Sessions"); a webhook carrying an older key than the one recorded is stale.
+--
+-- KEYS[1] queue   zset  room -> position (lowest score = head)
+-- KEYS[2] state   hash  room -> q (queued) | f (in flight) | a (assigned) | d (dead)
+-- KEYS[3] session hash  room -> newest session key seen (kept after release as a tombstone)
+-- KEYS[4] agent   hash  room -> agent id reserved or assigned for the room
+-- KEYS[5] load    hash  agent id -> rooms this service holds for the agent
+-- KEYS[6] dead    zset  room -> time it was given up (ms)
+-- KEYS[7] reason  hash  room -> why it was given up
+-- KEYS[8] wake    list  wake-up tokens that idle workers block on
+-- ARGV[1] room id (1-32 digits)
+-- ARGV[2] session key ("0" or 1-18 digits, no leading zero)
+-- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
+--
+-- Returns:
+--   1  QUEUED              {1}  new room (or a dead room whose customer wrote again) now at the tail
+--   2  QUEUED_NEW_SESSION  {2}  assigned room, newer session: the old slot was freed (its resolve was missed)
+--   3  DUPLICATE           {3}  already queued or in flight: nothing changed but the recorded session
+--   4  ALREADY_ASSIGNED    {4}  assigned for this very session: nothing changed
+--   5  STALE               {5}  the session is older than the one recorded: nothing changed
+--  -1  INVALID             {-1, message}  bad arguments: nothing changed
+local room, session, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
+if type(room) ~= 'string' or #room > 32 or not room:match('^%d+$') then
+  return {-1, 'room must be 1-32 digits'}
+end
+if type(session) ~= 'string' or #session > 18 or not (session == '0' or session:match('^[1-9]%d*$')) then
+  return {-1, 'session must be a decimal integer without leading zeros'}
+end
+if not cap or cap < 1 or cap % 1 ~= 0 then
+  return {-1, 'wake cap must be a positive integer'}
+end
+
+local state = redis.call('HGET', KEYS[2], room)
+local known = redis.call('HGET', KEYS[3], room)
+-- canonical decimal strings compare by length, then lexically
+if known and (#session < #known or (#session == #known and session < known)) then
+  return {5}
+end
+if state == 'q' or state == 'f' then
+  if session ~= known then redis.call('HSET', KEYS[3], room, session) end
+  return {3}
+end
+
+local code = 1
+if state == 'a' then
+  if session == known then return {4} end
+  local agent = redis.call('HGET', KEYS[4], room)
+  if agent then
+    redis.call('HDEL', KEYS[4], room)
+    if redis.call('HINCRBY', KEYS[5], agent, -1) <= 0 then redis.call('HDEL', KEYS[5], agent) end
+  end
+  code = 2
+elseif state == 'd' then
+  redis.call('ZREM', KEYS[6], room)
+  redis.call('HDEL', KEYS[7], room)
+end
+
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+local position = 1
+if last[2] then position = tonumber(last[2]) + 1 end
+redis.call('ZADD', KEYS[1], position, room)
+redis.call('HSET', KEYS[2], room, 'q')
+redis.call('HSET', KEYS[3], room, session)
+redis.call('RPUSH', KEYS[8], '1')
+redis.call('LTRIM', KEYS[8], -cap, -1)
+return {code}

@@ -1,0 +1,50 @@
+-- recover.lua: leases whose deadline (Redis TIME) has passed go back to the HEAD of the queue, oldest
+-- deadline first, KEEPING their reservation: the next claimer's reserve.lua returns the same agent, the
+-- assign call is repeated (Qiscus treats it as already assigned) and the agent is counted once.
+-- Safe to run from every instance at once; bounded by ARGV[1] rooms per call.
+--
+-- KEYS[1] queue  zset  room -> position (lowest score = head)
+-- KEYS[2] state  hash  room -> q | f | a | d
+-- KEYS[3] lease  zset  room -> lease deadline (ms)
+-- KEYS[4] owner  hash  room -> token of the worker holding the lease
+-- KEYS[5] wake   list  wake-up tokens that idle workers block on
+-- ARGV[1] batch: the most rooms to recover in this call (1 .. 1000)
+-- ARGV[2] wake cap: the most tokens kept in the wake list (>= 1)
+--
+-- Returns:
+--   1  RECOVERED  {1, room, ...}  these rooms (in queue order) are back at the head
+--   0  NONE       {0}  no lease has expired (expired leases of rooms not in flight are only dropped)
+--  -1  INVALID    {-1, message}  bad arguments: nothing changed
+local batch, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
+if not batch or batch < 1 or batch > 1000 or batch % 1 ~= 0 then
+  return {-1, 'batch must be an integer 1..1000'}
+end
+if not cap or cap < 1 or cap % 1 ~= 0 then
+  return {-1, 'wake cap must be a positive integer'}
+end
+
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_ms, 'LIMIT', 0, batch)
+if #expired == 0 then return {0} end
+
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local position = 0
+if first[2] then position = tonumber(first[2]) - 1 end
+local recovered = {1}
+for i = #expired, 1, -1 do
+  local room = expired[i]
+  redis.call('ZREM', KEYS[3], room)
+  redis.call('HDEL', KEYS[4], room)
+  -- a lease without an in-flight room is debris: drop it, queue nothing
+  if redis.call('HGET', KEYS[2], room) == 'f' then
+    redis.call('ZADD', KEYS[1], position, room)
+    redis.call('HSET', KEYS[2], room, 'q')
+    position = position - 1
+    table.insert(recovered, 2, room)
+  end
+end
+if #recovered == 1 then return {0} end
+redis.call('RPUSH', KEYS[5], '1')
+redis.call('LTRIM', KEYS[5], -cap, -1)
+return recovered

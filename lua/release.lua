@@ -1,0 +1,65 @@
+-- release.lua: the room was resolved. Frees the slot of the agent THIS service reserved or assigned for
+-- the room (never the agent Qiscus names as resolver: that may be an admin) and forgets the room, whatever
+-- state it was in. Idempotent: a second release, or one for a room never seen, changes nothing.
+--
+-- The session key is kept as a tombstone (raised to ARGV[2] when given), so a late allocation webhook of
+-- the resolved session is recognised as stale by enqueue.lua instead of queueing the room again.
+--
+-- KEYS[1]  queue   zset  room -> position (lowest score = head)
+-- KEYS[2]  state   hash  room -> q | f | a | d
+-- KEYS[3]  session hash  room -> newest session key seen
+-- KEYS[4]  lease   zset  room -> lease deadline (ms)
+-- KEYS[5]  owner   hash  room -> token of the worker holding the lease
+-- KEYS[6]  agent   hash  room -> agent id reserved or assigned
+-- KEYS[7]  load    hash  agent id -> rooms this service holds for the agent
+-- KEYS[8]  dead    zset  room -> time it was given up (ms)
+-- KEYS[9]  reason  hash  room -> why it was given up
+-- KEYS[10] wake    list  wake-up tokens that idle workers block on
+-- ARGV[1] room id (1-32 digits)
+-- ARGV[2] session floor: '' or a session key; the tombstone becomes max(recorded, floor)
+-- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
+--
+-- Returns:
+--   1  RELEASED            {1, agent}  the room was assigned; the agent's slot is free
+--   2  DEQUEUED            {2}  the room was waiting in the queue; it is gone (a reservation it kept is freed)
+--   3  DEQUEUED_IN_FLIGHT  {3, agent or ''}  a worker held the room; its lease is void, the slot is free
+--   4  DEAD_REMOVED        {4}  the room was in the dead set; it is gone
+--   0  UNKNOWN             {0}  nothing recorded for the room (only the tombstone may be raised)
+--  -1  INVALID             {-1, message}  bad arguments: nothing changed
+local room, floor, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
+if type(room) ~= 'string' or #room > 32 or not room:match('^%d+$') then
+  return {-1, 'room must be 1-32 digits'}
+end
+if type(floor) ~= 'string' or #floor > 18 or not (floor == '' or floor == '0' or floor:match('^[1-9]%d*$')) then
+  return {-1, 'session floor must be empty or a decimal integer without leading zeros'}
+end
+if not cap or cap < 1 or cap % 1 ~= 0 then
+  return {-1, 'wake cap must be a positive integer'}
+end
+
+if floor ~= '' then
+  local known = redis.call('HGET', KEYS[3], room)
+  if not known or #floor > #known or (#floor == #known and floor > known) then
+    redis.call('HSET', KEYS[3], room, floor)
+  end
+end
+
+local state = redis.call('HGET', KEYS[2], room)
+if not state then return {0} end
+local held = redis.call('HGET', KEYS[6], room)
+redis.call('HDEL', KEYS[2], room)
+redis.call('ZREM', KEYS[1], room)
+redis.call('ZREM', KEYS[4], room)
+redis.call('HDEL', KEYS[5], room)
+redis.call('ZREM', KEYS[8], room)
+redis.call('HDEL', KEYS[9], room)
+if held then
+  redis.call('HDEL', KEYS[6], room)
+  if redis.call('HINCRBY', KEYS[7], held, -1) <= 0 then redis.call('HDEL', KEYS[7], held) end
+  redis.call('RPUSH', KEYS[10], '1')
+  redis.call('LTRIM', KEYS[10], -cap, -1)
+end
+if state == 'a' then return {1, held or ''} end
+if state == 'q' then return {2} end
+if state == 'f' then return {3, held or ''} end
+return {4}

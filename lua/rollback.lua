@@ -1,0 +1,76 @@
+-- rollback.lua: the worker gives the room up. Its reservation (if any) is undone, freeing the agent's
+-- slot, and the room goes back to the HEAD of the queue (requeue; it keeps its place in line) or to the
+-- dead set with a reason (dead; after the last retry, or an error no retry can fix).
+--
+-- KEYS[1] queue   zset  room -> position (lowest score = head)
+-- KEYS[2] state   hash  room -> q | f | a | d
+-- KEYS[3] lease   zset  room -> lease deadline (ms)
+-- KEYS[4] owner   hash  room -> token of the worker holding the lease
+-- KEYS[5] agent   hash  room -> agent id reserved or assigned
+-- KEYS[6] load    hash  agent id -> rooms this service holds for the agent
+-- KEYS[7] dead    zset  room -> time it was given up (ms)
+-- KEYS[8] reason  hash  room -> why it was given up
+-- KEYS[9] wake    list  wake-up tokens that idle workers block on
+-- ARGV[1] room id (1-32 digits)
+-- ARGV[2] owner token (from claim.lua)
+-- ARGV[3] agent id reserved for the room, or '' when reserve.lua reserved none
+-- ARGV[4] mode: 'requeue' or 'dead'
+-- ARGV[5] reason (dead only; 1-512 bytes)
+-- ARGV[6] wake cap: the most tokens kept in the wake list (>= 1)
+--
+-- A freed slot wakes one idle worker; a requeue without a freed slot does not (nothing changed that a
+-- worker could use, so waking would only spin).
+--
+-- Returns:
+--   1  REQUEUED        {1}  the room is at the head of the queue
+--   2  DEAD            {2}  the room is in the dead set with its reason
+--  -2  LEASE_LOST      {-2}  the room is not in flight under this token: nothing changed
+--  -3  AGENT_MISMATCH  {-3, agent held or ''}  the room holds another reservation: nothing changed
+--  -1  INVALID         {-1, message}  bad arguments: nothing changed
+local room, token, agent, mode, reason, cap = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+if type(room) ~= 'string' or #room > 32 or not room:match('^%d+$') then
+  return {-1, 'room must be 1-32 digits'}
+end
+if type(token) ~= 'string' or #token < 1 or #token > 128 then
+  return {-1, 'token must be 1-128 bytes'}
+end
+if type(agent) ~= 'string' or #agent > 20 or not (agent == '' or agent:match('^%d+$')) then
+  return {-1, 'agent id must be empty or 1-20 digits'}
+end
+if mode ~= 'requeue' and mode ~= 'dead' then
+  return {-1, 'mode must be requeue or dead'}
+end
+if mode == 'dead' and (type(reason) ~= 'string' or #reason < 1 or #reason > 512) then
+  return {-1, 'reason must be 1-512 bytes'}
+end
+if not cap or cap < 1 or cap % 1 ~= 0 then
+  return {-1, 'wake cap must be a positive integer'}
+end
+
+if redis.call('HGET', KEYS[2], room) ~= 'f' or redis.call('HGET', KEYS[4], room) ~= token then
+  return {-2}
+end
+local held = redis.call('HGET', KEYS[5], room)
+if (held or '') ~= agent then return {-3, held or ''} end
+
+redis.call('ZREM', KEYS[3], room)
+redis.call('HDEL', KEYS[4], room)
+if held then
+  redis.call('HDEL', KEYS[5], room)
+  if redis.call('HINCRBY', KEYS[6], held, -1) <= 0 then redis.call('HDEL', KEYS[6], held) end
+  redis.call('RPUSH', KEYS[9], '1')
+  redis.call('LTRIM', KEYS[9], -cap, -1)
+end
+if mode == 'dead' then
+  local now = redis.call('TIME')
+  redis.call('HSET', KEYS[2], room, 'd')
+  redis.call('ZADD', KEYS[7], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), room)
+  redis.call('HSET', KEYS[8], room, reason)
+  return {2}
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local position = 0
+if first[2] then position = tonumber(first[2]) - 1 end
+redis.call('ZADD', KEYS[1], position, room)
+redis.call('HSET', KEYS[2], room, 'q')
+return {1}
