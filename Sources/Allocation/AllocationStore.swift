@@ -87,7 +87,7 @@ public struct AllocationStore: Sendable {
         guard let elements = reply.array, let raw = elements.first?.int, let code = Code(rawValue: Int(raw)) else {
             throw AllocationError.unexpectedReply(script: script.name, reply: String(describing: reply))
         }
-        let values = elements.dropFirst().map { $0.string ?? "" }
+        let values = elements.dropFirst().map { $0.string ?? $0.int.map { String($0) } ?? "" }
         if raw == -1 {
             throw AllocationError.invalidArgument(script: script.name, message: values.first ?? "")
         }

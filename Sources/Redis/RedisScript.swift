@@ -1,7 +1,9 @@
 import Synchronization
 
-/// A Lua script run with `EVALSHA`. The SHA1 comes from `SCRIPT LOAD` and is cached; a `NOSCRIPT` reply
-/// (script cache lost on restart, failover or `SCRIPT FLUSH`) loads the script again and retries once.
+/// A Lua script run with `EVALSHA`. The SHA1 comes from `SCRIPT LOAD` and is cached. On a `NOSCRIPT` reply
+/// (script cache lost on restart, failover or `SCRIPT FLUSH`) the call is repeated once as `EVAL` with the
+/// source, which runs the script and puts it back in the server's cache in one step: unlike `SCRIPT LOAD`
+/// followed by `EVALSHA`, no second flush can fall between the two, so the caller never sees `NOSCRIPT`.
 public final class RedisScript: Sendable {
     public let name: String
     public let source: String
@@ -32,7 +34,8 @@ public final class RedisScript: Sendable {
         var reply = try connection.send(command)
         if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
             var retry = command
-            retry[1] = try load(on: connection)
+            retry[0] = "EVAL"
+            retry[1] = source
             reply = try connection.send(retry)
         }
         if case .error(let message) = reply { throw RedisError.server("\(name).lua: \(message)") }

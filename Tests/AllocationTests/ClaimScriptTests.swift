@@ -1,0 +1,61 @@
+import Allocation
+import Foundation
+import Redis
+import Testing
+
+/// `lua/claim.lua`: every return code and argument check.
+@Suite struct ClaimScriptTests {
+    @Test func claimsTheHeadWithALeaseFromRedisTime() throws {
+        let f = try StoreFixture()
+        try f.enqueue("11", session: "5")
+        try f.enqueue("12")
+        let redisNow = try f.redis.execute(["TIME"]).array!.compactMap(\.int)
+        let result = try f.claim(token: "worker-a", lease: 10_000)
+        #expect(result.code == .claimed && result.room == "11" && result.session == "5" && result.reservedAgent == nil)
+        #expect(try f.state("11") == "f")
+        #expect(try f.redis.execute(["HGET", f.keys.owner, "11"]).string == "worker-a")
+        let deadline = try #require(try f.redis.execute(["ZSCORE", f.keys.lease, "11"]).int)
+        let expected = redisNow[0] * 1000 + redisNow[1] / 1000 + 10_000
+        #expect(abs(deadline - expected) < 1000)
+        #expect(try f.snapshot().queue == ["12"])
+    }
+
+    @Test func emptyQueue() throws {
+        let f = try StoreFixture()
+        #expect(try f.claim().code == .empty)
+        #expect(try f.snapshot() == StoreSnapshot())
+    }
+
+    @Test func dropsAnOrphanHeadThatIsNotQueued() throws {
+        let f = try StoreFixture()
+        try f.enqueue("21")
+        try f.enqueue("22")
+        try f.redis.execute(["HSET", f.keys.state, "21", "a"]) // damaged by hand
+        let dropped = try f.claim()
+        #expect(dropped.code == .droppedOrphan && dropped.room == "21")
+        #expect(try f.state("21") == "a", "an orphan is only dropped from the queue, nothing else changes")
+        #expect(try f.claim().room == "22")
+    }
+
+    @Test func returnsTheReservationARecoveredRoomKept() throws {
+        let f = try StoreFixture()
+        let token = try f.claimed("31", lease: 1)
+        #expect(try f.reserve("31", token: token, [(7, 0)]).code == .reserved)
+        Thread.sleep(forTimeInterval: 0.01)
+        #expect(try f.store.recover(batch: 10, on: f.redis).code == .recovered)
+        let again = try f.claim()
+        #expect(again.code == .claimed && again.room == "31" && again.reservedAgent == 7)
+    }
+
+    @Test(arguments: [(["", "100"], "token"), ([String(repeating: "t", count: 129), "100"], "token"),
+                      (["t", "0"], "lease"), (["t", "86400001"], "lease"), (["t", "1.5"], "lease"), (["t", "x"], "lease")])
+    func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) throws {
+        let f = try StoreFixture()
+        try f.enqueue("1")
+        let before = try f.snapshot()
+        let reply = try f.raw(AllocationScripts.claim, keys: [f.keys.queue, f.keys.state, f.keys.session, f.keys.lease,
+                                                            f.keys.owner, f.keys.agent], arguments)
+        #expect(f.isInvalid(reply, mentioning: text), "\(reply)")
+        #expect(try f.snapshot() == before)
+    }
+}

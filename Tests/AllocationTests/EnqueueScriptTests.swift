@@ -1,0 +1,100 @@
+import Allocation
+import Redis
+import Testing
+
+/// `lua/enqueue.lua`: every return code and argument check.
+@Suite struct EnqueueScriptTests {
+    @Test func newRoomsQueueInArrivalOrderAndWakeAWorker() throws {
+        let f = try StoreFixture()
+        for room in ["30", "10", "20"] { #expect(try f.enqueue(room) == .queued) }
+        let snapshot = try f.snapshot()
+        #expect(snapshot.queue == ["30", "10", "20"])
+        #expect(snapshot.states == ["30": "q", "10": "q", "20": "q"])
+        #expect(snapshot.wakeTokens == 3)
+        let order = try (0..<3).map { _ in try f.claim().room }
+        #expect(order == ["30", "10", "20"], "FIFO: the head is the first room that arrived")
+    }
+
+    @Test func duplicateOfTheSameSessionIsANoOp() throws {
+        let f = try StoreFixture()
+        #expect(try f.enqueue("1", session: "7") == .queued)
+        #expect(try f.enqueue("2") == .queued)
+        let before = try f.snapshot()
+        for _ in 0..<3 { #expect(try f.enqueue("1", session: "7") == .duplicate) }
+        #expect(try f.snapshot() == before, "a duplicate changes nothing, not even the wake list")
+    }
+
+    @Test func duplicateWhileInFlightKeepsTheRoomLeased() throws {
+        let f = try StoreFixture()
+        let token = try f.claimed("5")
+        #expect(try f.enqueue("5") == .duplicate)
+        #expect(try f.enqueue("5", session: "9") == .duplicate, "a newer session of a waiting room is the same wait")
+        let snapshot = try f.snapshot()
+        #expect(snapshot.queue.isEmpty && snapshot.states["5"] == "f" && snapshot.sessions["5"] == "9")
+        #expect(try f.reserve("5", token: token, [(1, 0)]).code == .reserved)
+    }
+
+    @Test func alreadyAssignedForThisSession() throws {
+        let f = try StoreFixture()
+        try f.assigned("8", to: 100, session: "3")
+        let before = try f.snapshot()
+        #expect(try f.enqueue("8", session: "3") == .alreadyAssigned)
+        #expect(try f.snapshot() == before)
+    }
+
+    @Test func newerSessionOfAnAssignedRoomFreesTheOldSlotAndQueues() throws {
+        let f = try StoreFixture()
+        try f.assigned("8", to: 100, session: "3")
+        #expect(try f.load(100) == 1)
+        #expect(try f.enqueue("8", session: "4") == .queuedNewSession)
+        let snapshot = try f.snapshot()
+        #expect(snapshot.queue == ["8"] && snapshot.states["8"] == "q" && snapshot.sessions["8"] == "4")
+        #expect(snapshot.agents["8"] == nil && snapshot.loads[100] == nil, "the missed resolve is healed")
+    }
+
+    @Test func olderSessionIsStale() throws {
+        let f = try StoreFixture()
+        #expect(try f.enqueue("4", session: "100") == .queued)
+        let before = try f.snapshot()
+        #expect(try f.enqueue("4", session: "99") == .stale)
+        #expect(try f.enqueue("4", session: "0") == .stale)
+        #expect(try f.snapshot() == before)
+        // Lengths compare first: "1000" is newer than "999".
+        #expect(try f.enqueue("4", session: "1000") == .duplicate)
+        #expect(try f.enqueue("4", session: "999") == .stale)
+    }
+
+    @Test func aDeadRoomWhoseCustomerWritesAgainIsQueuedAgain() throws {
+        let f = try StoreFixture()
+        let token = try f.claimed("6")
+        #expect(try f.store.rollback(room: "6", token: token, agent: nil, to: .dead(reason: "boom"), on: f.redis).code == .dead)
+        #expect(try f.enqueue("6") == .queued)
+        let snapshot = try f.snapshot()
+        #expect(snapshot.dead.isEmpty && snapshot.reasons.isEmpty && snapshot.queue == ["6"])
+    }
+
+    @Test func wakeListIsCapped() throws {
+        let f = try StoreFixture(wakeCap: 2)
+        for room in 1...5 { try f.enqueue(String(room)) }
+        #expect(try f.snapshot().wakeTokens == 2)
+    }
+
+    @Test(arguments: [
+        (["", "0", "8"], "room"), (["12a", "0", "8"], "room"), ([String(repeating: "1", count: 33), "0", "8"], "room"),
+        (["1\r\nFLUSHALL", "0", "8"], "room"), (["1", "01", "8"], "session"), (["1", "-1", "8"], "session"),
+        (["1", String(repeating: "9", count: 19), "8"], "session"), (["1", "0", "0"], "wake cap"),
+        (["1", "0", "x"], "wake cap"),
+    ])
+    func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) throws {
+        let f = try StoreFixture()
+        let reply = try f.raw(AllocationScripts.enqueue, keys: [f.keys.queue, f.keys.state, f.keys.session,
+                              f.keys.agent, f.keys.load, f.keys.dead, f.keys.reason, f.keys.wake], arguments)
+        #expect(f.isInvalid(reply, mentioning: text), "\(reply)")
+        #expect(try f.snapshot() == StoreSnapshot())
+    }
+
+    @Test func theTypedAPIThrowsInvalidArgument() throws {
+        let f = try StoreFixture()
+        #expect(throws: AllocationError.self) { try f.enqueue("room-1") }
+    }
+}

@@ -1,0 +1,112 @@
+import Allocation
+import Redis
+import Testing
+
+/// `lua/reserve.lua`, the allocation rule: every return code and argument check.
+@Suite struct ReserveScriptTests {
+    @Test func reservesTheLeastLoadedAgentAndCountsTheRoom() throws {
+        let f = try StoreFixture()
+        try f.assigned("1", to: 10)
+        let token = try f.claimed("2")
+        let result = try f.reserve("2", token: token, [(10, 0), (20, 1), (30, 0)])
+        #expect(result.code == .reserved && result.agent == 30 && result.load == 1,
+                "10 holds one room of ours, 20 one by Qiscus's count; 30 is the least loaded")
+        let snapshot = try f.snapshot()
+        #expect(snapshot.agents["2"] == 30 && snapshot.loads == [10: 1, 30: 1] && snapshot.states["2"] == "f")
+    }
+
+    @Test func tiesGoToTheEarlierCandidate() throws {
+        let f = try StoreFixture()
+        let token = try f.claimed("2")
+        #expect(try f.reserve("2", token: token, [(50, 1), (40, 0), (60, 0)]).agent == 40)
+    }
+
+    @Test func inOrderTakesTheFirstCandidateUnderTheLimit() throws {
+        let f = try StoreFixture()
+        try f.assigned("1", to: 10)
+        let token = try f.claimed("2")
+        let result = try f.reserve("2", token: token, strategy: .inOrder, [(10, 0), (20, 0)])
+        #expect(result.code == .reserved && result.agent == 10 && result.load == 2)
+    }
+
+    @Test func effectiveLoadNeverTrustsTheLaggingQiscusCountAlone() throws {
+        let f = try StoreFixture()
+        try f.assigned("1", to: 10)
+        try f.assigned("2", to: 10)
+        // Qiscus still says 0 for agent 10 (its count lags): our count of 2 is what holds.
+        let token = try f.claimed("3")
+        #expect(try f.reserve("3", token: token, [(10, 0)]).code == .noCapacity)
+        // And the other way: Qiscus counts rooms given out by hand that we never saw.
+        #expect(try f.reserve("3", token: token, [(10, 0), (20, 2)]).code == .noCapacity)
+        let result = try f.reserve("3", token: token, [(10, 0), (20, 2), (30, 1)])
+        #expect(result.code == .reserved && result.agent == 30 && result.load == 1)
+        #expect(try f.load(10) == 2 && f.load(20) == 0)
+    }
+
+    @Test func noCapacityWithoutCandidatesOrWithEveryoneFull() throws {
+        let f = try StoreFixture()
+        let token = try f.claimed("4")
+        #expect(try f.reserve("4", token: token, []).code == .noCapacity)
+        #expect(try f.reserve("4", token: token, limit: 1, [(1, 1), (2, 5)]).code == .noCapacity)
+        let snapshot = try f.snapshot()
+        #expect(snapshot.agents.isEmpty && snapshot.loads.isEmpty && snapshot.states["4"] == "f")
+    }
+
+    @Test func aRetryGetsTheSameAgentCountedOnce() throws {
+        let f = try StoreFixture()
+        let token = try f.claimed("5")
+        let first = try f.reserve("5", token: token, [(1, 0), (2, 0)])
+        let second = try f.reserve("5", token: token, [(2, 0), (1, 0)])
+        #expect(first.code == .reserved && second.code == .alreadyReserved)
+        #expect(second.agent == first.agent && second.load == 1)
+        #expect(try f.snapshot().loads == [first.agent!: 1])
+    }
+
+    @Test func alreadyAssignedChangesNothing() throws {
+        let f = try StoreFixture()
+        let token = try f.assigned("6", to: 9)
+        let before = try f.snapshot()
+        let result = try f.reserve("6", token: token, [(1, 0)])
+        #expect(result.code == .alreadyAssigned && result.agent == 9)
+        #expect(try f.snapshot() == before)
+    }
+
+    @Test func leaseLostForAnotherTokenAQueuedRoomOrAnUnknownRoom() throws {
+        let f = try StoreFixture()
+        try f.claimed("7")
+        #expect(try f.reserve("7", token: "someone-else", [(1, 0)]).code == .leaseLost)
+        try f.enqueue("8")
+        #expect(try f.reserve("8", token: "t", [(1, 0)]).code == .leaseLost)
+        #expect(try f.reserve("9", token: "t", [(1, 0)]).code == .leaseLost)
+        #expect(try f.snapshot().loads.isEmpty)
+    }
+
+    @Test(arguments: [
+        (["x", "t", "2", "least_loaded"], "room"), (["1", "", "2", "least_loaded"], "token"),
+        (["1", "t", "0", "least_loaded"], "limit"), (["1", "t", "10001", "least_loaded"], "limit"),
+        (["1", "t", "1.5", "least_loaded"], "limit"), (["1", "t", "2", "random"], "strategy"),
+        (["1", "t", "2", "least_loaded", "5"], "pairs"), (["1", "t", "2", "least_loaded", "a5", "0"], "agent id"),
+        (["1", "t", "2", "least_loaded", "5", "-1"], "count"), (["1", "t", "2", "least_loaded", "5", "1000001"], "count"),
+        (["1", "t", "2", "least_loaded", "5", "x"], "count"),
+        (["1", "t", "2", "least_loaded"] + Array(repeating: ["5", "0"], count: 501).flatMap { $0 }, "pairs"),
+    ])
+    func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) throws {
+        let f = try StoreFixture()
+        let token = try f.claimed("1")
+        var arguments = arguments
+        if arguments[1] == "t" { arguments[1] = token }
+        let before = try f.snapshot()
+        let reply = try f.raw(AllocationScripts.reserve, keys: [f.keys.state, f.keys.owner, f.keys.agent, f.keys.load],
+                              arguments)
+        #expect(f.isInvalid(reply, mentioning: text), "\(reply)")
+        #expect(try f.snapshot() == before)
+    }
+
+    @Test func fiveHundredCandidatesAreAccepted() throws {
+        let f = try StoreFixture()
+        let token = try f.claimed("1")
+        let candidates = (1...500).map { ($0, $0 == 321 ? 0 : 1) }
+        let result = try f.reserve("1", token: token, limit: 2, candidates)
+        #expect(result.code == .reserved && result.agent == 321)
+    }
+}
