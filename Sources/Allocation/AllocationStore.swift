@@ -80,6 +80,13 @@ public struct AllocationStore: Sendable {
                 arguments: [String(batch), String(wakeCap)])
     }
 
+    /// Pushes the lease of a room this token holds to `leaseMilliseconds` from now.
+    public func extend(room: String, token: String, leaseMilliseconds: Int,
+                       on connection: RedisConnection) throws -> ScriptResult<ExtendCode> {
+        try run(AllocationScripts.extend, as: ExtendCode.self, on: connection,
+                keys: [keys.state, keys.lease, keys.owner], arguments: [room, token, String(leaseMilliseconds)])
+    }
+
     /// Runs a script and decodes `{code, values...}`; code -1 is thrown as `invalidArgument`.
     private func run<Code: ScriptCode>(_ script: RedisScript, as: Code.Type, on connection: RedisConnection,
                                        keys: [String], arguments: [String]) throws -> ScriptResult<Code> {

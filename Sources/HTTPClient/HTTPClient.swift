@@ -56,8 +56,9 @@ public final class HTTPClient: @unchecked Sendable {
         }
         headers.append(("Expect", "")) // no 100-continue round trip
         for (name, value) in headers {
-            guard !name.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" }),
-                  !value.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+            // Check scalars, not Characters: "\r\n" is one Character that equals neither "\r" nor "\n".
+            guard !name.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" }),
+                  !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) else {
                 throw .invalidRequest("header \(name) contains a line break or colon")
             }
             headerList = curl_slist_append(headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")

@@ -39,6 +39,7 @@ import TestSupport
     @Test func rollback() throws { try Self.check(RollbackCode.self) }
     @Test func release() throws { try Self.check(ReleaseCode.self) }
     @Test func recover() throws { try Self.check(RecoverCode.self) }
+    @Test func extend() throws { try Self.check(ExtendCode.self) }
 
     @Test func everyScriptHasAHeaderOfKeysAndArguments() {
         for script in AllocationScripts.all {

@@ -28,6 +28,7 @@ struct StoreFixture {
     }
 
     /// Enqueues `room` and claims it (it must be the only queued room); returns the lease token.
+    @discardableResult
     func claimed(_ room: String, session: String = "0", lease: Int = 30_000) throws -> String {
         try enqueue(room, session: session)
         let token = UUID().uuidString

@@ -38,7 +38,6 @@ public final class RedisServerProcess: Sendable {
             .appendingPathComponent("caa-redis-\(port)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         let log = self.directory.appendingPathComponent("redis.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
         server = try ChildProcess("redis-server",
                                   ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                    "--dir", self.directory.path, "--logfile", log.path] + arguments)

@@ -1,0 +1,32 @@
+-- extend.lua: a worker whose Qiscus calls are slow (retries, backoff) pushes its lease deadline further out,
+-- so recover.lua does not hand the room to another worker while this one is still working on it.
+--
+-- KEYS[1] state  hash  room -> q | f | a | d
+-- KEYS[2] lease  zset  room -> lease deadline (ms, Redis clock)
+-- KEYS[3] owner  hash  room -> token of the worker holding the lease
+-- ARGV[1] room id (1-32 digits)
+-- ARGV[2] owner token (from claim.lua)
+-- ARGV[3] new lease length from now, in ms (1 .. 86400000)
+--
+-- Returns:
+--   1  EXTENDED    {1, deadline}  the lease now ends at deadline (ms, Redis clock)
+--  -2  LEASE_LOST  {-2}  the room is not in flight under this token: nothing changed
+--  -1  INVALID     {-1, message}  bad arguments: nothing changed
+local room, token, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
+if type(room) ~= 'string' or #room > 32 or not room:match('^%d+$') then
+  return {-1, 'room must be 1-32 digits'}
+end
+if type(token) ~= 'string' or #token < 1 or #token > 128 then
+  return {-1, 'token must be 1-128 bytes'}
+end
+if not lease or lease < 1 or lease > 86400000 or lease % 1 ~= 0 then
+  return {-1, 'lease must be 1..86400000 ms'}
+end
+
+if redis.call('HGET', KEYS[1], room) ~= 'f' or redis.call('HGET', KEYS[3], room) ~= token then
+  return {-2}
+end
+local now = redis.call('TIME')
+local deadline = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + lease
+redis.call('ZADD', KEYS[2], deadline, room)
+return {1, deadline}
