@@ -8,12 +8,14 @@
 -- KEYS[2] lease  zset  room -> lease deadline (ms)
 -- KEYS[3] owner  hash  room -> token of the worker holding the lease
 -- KEYS[4] agent  hash  room -> agent id reserved or assigned
+-- KEYS[5] since  hash  room -> when it was queued (ms, Redis clock)
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] owner token (from claim.lua)
 -- ARGV[3] agent id the room was assigned to (1-20 digits)
 --
 -- Returns:
---   1  COMMITTED          {1}  the room is assigned to the agent; the lease is gone
+--   1  COMMITTED          {1, ms}  the room is assigned to the agent; the lease is gone; ms = time from
+--                                  queueing to now (Redis clock), -1 when unknown
 --   2  ALREADY_COMMITTED  {2}  the room was assigned to this agent already: nothing changed
 --  -2  LEASE_LOST         {-2}  the room is not in flight under this token: nothing changed
 --  -3  AGENT_MISMATCH     {-3, agent held or ''}  the room holds another agent (or none): nothing changed
@@ -41,4 +43,11 @@ if held ~= agent then return {-3, held or ''} end
 redis.call('HSET', KEYS[1], room, 'a')
 redis.call('ZREM', KEYS[2], room)
 redis.call('HDEL', KEYS[3], room)
-return {1}
+local since = tonumber(redis.call('HGET', KEYS[5], room) or '')
+local waited = -1
+if since then
+  local now = redis.call('TIME')
+  waited = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - since
+  redis.call('HDEL', KEYS[5], room)
+end
+return {1, waited}

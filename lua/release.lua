@@ -15,6 +15,7 @@
 -- KEYS[8]  dead    zset  room -> time it was given up (ms)
 -- KEYS[9]  reason  hash  room -> why it was given up
 -- KEYS[10] wake    list  wake-up tokens that idle workers block on
+-- KEYS[11] since   hash  room -> when it was queued (ms)
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] session floor: '' or a session key; the tombstone becomes max(recorded, floor)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
@@ -53,6 +54,7 @@ redis.call('ZREM', KEYS[4], room)
 redis.call('HDEL', KEYS[5], room)
 redis.call('ZREM', KEYS[8], room)
 redis.call('HDEL', KEYS[9], room)
+redis.call('HDEL', KEYS[11], room)
 if held then
   redis.call('HDEL', KEYS[6], room)
   if redis.call('HINCRBY', KEYS[7], held, -1) <= 0 then redis.call('HDEL', KEYS[7], held) end

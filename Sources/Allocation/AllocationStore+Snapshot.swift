@@ -13,6 +13,7 @@ extension AllocationStore {
             ["ZRANGE", keys.dead, "0", "-1"],
             ["HGETALL", keys.reason],
             ["LLEN", keys.wake],
+            ["HKEYS", keys.since],
         ]
         try connection.execute(["MULTI"])
         do {
@@ -41,6 +42,7 @@ extension AllocationStore {
         snapshot.dead = list(replies[6])
         snapshot.reasons = hash(replies[7])
         snapshot.wakeTokens = Int(replies[8].int ?? 0)
+        snapshot.timed = Set(list(replies[9]))
         return snapshot
     }
 }

@@ -16,7 +16,8 @@ public struct AllocationStore: Sendable {
     /// Queues a room for a customer session (a no-op for duplicates; see `EnqueueCode`).
     public func enqueue(room: String, session: String, on connection: RedisConnection) throws -> EnqueueCode {
         try run(AllocationScripts.enqueue, as: EnqueueCode.self, on: connection,
-                keys: [keys.queue, keys.state, keys.session, keys.agent, keys.load, keys.dead, keys.reason, keys.wake],
+                keys: [keys.queue, keys.state, keys.session, keys.agent, keys.load, keys.dead, keys.reason, keys.wake,
+                       keys.since],
                 arguments: [room, session, String(wakeCap)]).code
     }
 
@@ -46,7 +47,8 @@ public struct AllocationStore: Sendable {
     public func commit(room: String, token: String, agent: Int,
                        on connection: RedisConnection) throws -> ScriptResult<CommitCode> {
         try run(AllocationScripts.commit, as: CommitCode.self, on: connection,
-                keys: [keys.state, keys.lease, keys.owner, keys.agent], arguments: [room, token, String(agent)])
+                keys: [keys.state, keys.lease, keys.owner, keys.agent, keys.since],
+                arguments: [room, token, String(agent)])
     }
 
     /// Gives a held room up: frees its reservation (`agent`, or `nil` when none was made) and requeues it at
@@ -69,7 +71,7 @@ public struct AllocationStore: Sendable {
                         on connection: RedisConnection) throws -> ScriptResult<ReleaseCode> {
         try run(AllocationScripts.release, as: ReleaseCode.self, on: connection,
                 keys: [keys.queue, keys.state, keys.session, keys.lease, keys.owner, keys.agent, keys.load,
-                       keys.dead, keys.reason, keys.wake],
+                       keys.dead, keys.reason, keys.wake, keys.since],
                 arguments: [room, sessionFloor ?? "", String(wakeCap)])
     }
 

@@ -40,7 +40,9 @@ public struct Keyspace: Sendable, Equatable {
     public var reason: String { key("reason") }
     /// list of wake-up tokens idle workers block on.
     public var wake: String { key("wake") }
+    /// hash room -> when it was queued (ms, Redis clock).
+    public var since: String { key("since") }
 
     /// Every key of the app.
-    public var all: [String] { [queue, state, session, lease, owner, agent, load, dead, reason, wake] }
+    public var all: [String] { [queue, state, session, lease, owner, agent, load, dead, reason, wake, since] }
 }

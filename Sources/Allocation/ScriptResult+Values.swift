@@ -24,3 +24,8 @@ extension ScriptResult where Code == RecoverCode {
     /// The rooms put back at the head, in queue order.
     public var rooms: [String] { values }
 }
+
+extension ScriptResult where Code == CommitCode {
+    /// Milliseconds from the room's queueing to its commit (Redis clock), when known.
+    public var waitedMilliseconds: Int? { values.first.flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil } }
+}

@@ -19,6 +19,8 @@ public struct StoreSnapshot: Sendable, Equatable {
     public var reasons: [String: String] = [:]
     /// Wake-up tokens waiting in the wake list.
     public var wakeTokens: Int = 0
+    /// Rooms with a recorded queueing time (queued or in flight, not yet committed).
+    public var timed: Set<String> = []
 
     public init() {}
 

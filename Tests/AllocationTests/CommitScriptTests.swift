@@ -1,4 +1,5 @@
 import Allocation
+import Foundation
 import Redis
 import Testing
 
@@ -8,8 +9,14 @@ import Testing
         let f = try StoreFixture()
         let token = try f.claimed("1")
         #expect(try f.reserve("1", token: token, [(5, 0)]).code == .reserved)
-        #expect(try f.store.commit(room: "1", token: token, agent: 5, on: f.redis).code == .committed)
+        #expect(try f.snapshot().timed == ["1"], "enqueue recorded when the room arrived")
+        Thread.sleep(forTimeInterval: 0.02)
+        let commit = try f.store.commit(room: "1", token: token, agent: 5, on: f.redis)
+        #expect(commit.code == .committed)
+        let waited = try #require(commit.waitedMilliseconds)
+        #expect(waited >= 20 && waited < 5_000, "time from queueing to commit on the Redis clock: \(waited) ms")
         let snapshot = try f.snapshot()
+        #expect(snapshot.timed.isEmpty)
         #expect(snapshot.states["1"] == "a" && snapshot.agents["1"] == 5 && snapshot.loads == [5: 1])
         #expect(snapshot.leased.isEmpty)
         #expect(try f.redis.execute(["HGET", f.keys.owner, "1"]) == .null)
@@ -57,7 +64,7 @@ import Testing
         var arguments = arguments
         if arguments[1] == "t" { arguments[1] = token }
         let before = try f.snapshot()
-        let reply = try f.raw(AllocationScripts.commit, keys: [f.keys.state, f.keys.lease, f.keys.owner, f.keys.agent],
+        let reply = try f.raw(AllocationScripts.commit, keys: [f.keys.state, f.keys.lease, f.keys.owner, f.keys.agent, f.keys.since],
                               arguments)
         #expect(f.isInvalid(reply, mentioning: text), "\(reply)")
         #expect(try f.snapshot() == before)

@@ -29,7 +29,7 @@ import Testing
         try f.enqueue("1")
         try f.enqueue("2")
         #expect(try f.store.release(room: "1", on: f.redis).code == .dequeued)
-        #expect(try f.snapshot().queue == ["2"])
+        #expect(try f.snapshot().queue == ["2"] && f.snapshot().timed == ["2"])
         #expect(try f.claim().room == "2")
         #expect(try f.store.release(room: "1", on: f.redis).code == .unknown)
     }
@@ -80,7 +80,7 @@ import Testing
         try f.assigned("1", to: 5)
         let before = try f.snapshot()
         let reply = try f.raw(AllocationScripts.release, keys: [f.keys.queue, f.keys.state, f.keys.session, f.keys.lease,
-                              f.keys.owner, f.keys.agent, f.keys.load, f.keys.dead, f.keys.reason, f.keys.wake], arguments)
+                              f.keys.owner, f.keys.agent, f.keys.load, f.keys.dead, f.keys.reason, f.keys.wake, f.keys.since], arguments)
         #expect(f.isInvalid(reply, mentioning: text), "\(reply)")
         #expect(try f.snapshot() == before)
     }
