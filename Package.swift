@@ -15,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -31,11 +33,26 @@ let package = Package(
         .target(name: "Redis", dependencies: ["CHiredis"]),
         .target(name: "HTTPClient", dependencies: ["CShims"]),
         .target(name: "HTTPServer", dependencies: ["CShims"]),
+        .target(name: "Qiscus", dependencies: ["HTTPClient"]),
+        .target(name: "QiscusSimulator", dependencies: ["HTTPServer", "HTTPClient"]),
+        .target(
+            name: "AllocatorService",
+            dependencies: [
+                "Allocation", "Qiscus", "Redis", "HTTPServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .executableTarget(name: "LuaEmbed"),
         .plugin(name: "EmbedLuaPlugin", capability: .buildTool(), dependencies: ["LuaEmbed"]),
         .target(
             name: "Allocation",
-            dependencies: ["Redis"],
+            dependencies: [
+                "Redis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             plugins: ["EmbedLuaPlugin"]
         ),
         .executableTarget(

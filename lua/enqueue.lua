@@ -11,7 +11,7 @@
 -- KEYS[5] load    hash  agent id -> rooms this service holds for the agent
 -- KEYS[6] dead    zset  room -> time it was given up (ms)
 -- KEYS[7] reason  hash  room -> why it was given up
--- KEYS[8] wake    list  wake-up tokens that idle workers block on
+-- KEYS[8] wake    list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
 -- KEYS[9] since   hash  room -> when its webhook was first queued (ms, Redis clock), for latency metrics
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] session key ("0" or 1-18 digits, no leading zero)
@@ -68,6 +68,6 @@ redis.call('HSET', KEYS[2], room, 'q')
 redis.call('HSET', KEYS[3], room, session)
 local now = redis.call('TIME')
 redis.call('HSET', KEYS[9], room, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
-redis.call('RPUSH', KEYS[8], '1')
+redis.call('RPUSH', KEYS[8], 'q')
 redis.call('LTRIM', KEYS[8], -cap, -1)
 return {code}

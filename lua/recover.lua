@@ -7,7 +7,8 @@
 -- KEYS[2] state  hash  room -> q | f | a | d
 -- KEYS[3] lease  zset  room -> lease deadline (ms)
 -- KEYS[4] owner  hash  room -> token of the worker holding the lease
--- KEYS[5] wake   list  wake-up tokens that idle workers block on
+-- KEYS[5] wake   list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
+--                      (recovered rooms push 'c': they keep their reservation and need no free slot)
 -- ARGV[1] batch: the most rooms to recover in this call (1 .. 1000)
 -- ARGV[2] wake cap: the most tokens kept in the wake list (>= 1)
 --
@@ -45,6 +46,6 @@ for i = #expired, 1, -1 do
   end
 end
 if #recovered == 1 then return {0} end
-redis.call('RPUSH', KEYS[5], '1')
+redis.call('RPUSH', KEYS[5], 'c')
 redis.call('LTRIM', KEYS[5], -cap, -1)
 return recovered

@@ -14,7 +14,7 @@
 -- KEYS[7]  load    hash  agent id -> rooms this service holds for the agent
 -- KEYS[8]  dead    zset  room -> time it was given up (ms)
 -- KEYS[9]  reason  hash  room -> why it was given up
--- KEYS[10] wake    list  wake-up tokens that idle workers block on
+-- KEYS[10] wake    list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
 -- KEYS[11] since   hash  room -> when it was queued (ms)
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] session floor: '' or a session key; the tombstone becomes max(recorded, floor)
@@ -58,7 +58,7 @@ redis.call('HDEL', KEYS[11], room)
 if held then
   redis.call('HDEL', KEYS[6], room)
   if redis.call('HINCRBY', KEYS[7], held, -1) <= 0 then redis.call('HDEL', KEYS[7], held) end
-  redis.call('RPUSH', KEYS[10], '1')
+  redis.call('RPUSH', KEYS[10], 'c')
   redis.call('LTRIM', KEYS[10], -cap, -1)
 end
 if state == 'a' then return {1, held or ''} end

@@ -10,7 +10,7 @@
 -- KEYS[6] load    hash  agent id -> rooms this service holds for the agent
 -- KEYS[7] dead    zset  room -> time it was given up (ms)
 -- KEYS[8] reason  hash  room -> why it was given up
--- KEYS[9] wake    list  wake-up tokens that idle workers block on
+-- KEYS[9] wake    list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] owner token (from claim.lua)
 -- ARGV[3] agent id reserved for the room, or '' when reserve.lua reserved none
@@ -58,7 +58,7 @@ redis.call('HDEL', KEYS[4], room)
 if held then
   redis.call('HDEL', KEYS[5], room)
   if redis.call('HINCRBY', KEYS[6], held, -1) <= 0 then redis.call('HDEL', KEYS[6], held) end
-  redis.call('RPUSH', KEYS[9], '1')
+  redis.call('RPUSH', KEYS[9], 'c')
   redis.call('LTRIM', KEYS[9], -cap, -1)
 end
 if mode == 'dead' then

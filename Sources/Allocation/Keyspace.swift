@@ -38,7 +38,8 @@ public struct Keyspace: Sendable, Equatable {
     public var dead: String { key("dead") }
     /// hash room -> why it was given up.
     public var reason: String { key("reason") }
-    /// list of wake-up tokens idle workers block on.
+    /// list of wake-up tokens idle workers block on: `q` a room was queued; `c` a slot was freed or a room
+    /// that keeps its reservation came back (a worker that found no capacity waits for `c` only).
     public var wake: String { key("wake") }
     /// hash room -> when it was queued (ms, Redis clock).
     public var since: String { key("since") }

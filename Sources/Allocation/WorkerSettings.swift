@@ -1,0 +1,20 @@
+/// How a worker allocates.
+public struct WorkerSettings: Sendable, Equatable {
+    /// `MAX_CUSTOMERS_PER_AGENT`.
+    public var limit: Int
+    public var strategy: AllocationStrategy
+    /// `LEASE_SECONDS` in ms: how long a claimed room stays with a worker before `recover` takes it back.
+    public var leaseMilliseconds: Int
+    public var retry: RetryPolicy
+    /// Longest single block on the wake list, in seconds: how soon a stopping worker notices.
+    public var idleWait: Double
+
+    public init(limit: Int = 2, strategy: AllocationStrategy = .leastLoaded, leaseMilliseconds: Int = 30_000,
+                retry: RetryPolicy = RetryPolicy(), idleWait: Double = 1) {
+        self.limit = limit
+        self.strategy = strategy
+        self.leaseMilliseconds = leaseMilliseconds
+        self.retry = retry
+        self.idleWait = idleWait
+    }
+}

@@ -1,0 +1,30 @@
+/// The body of `GET /v1/status` and the output of `allocator status --json`.
+public struct ServiceStatus: Codable, Sendable, Equatable {
+    public struct AgentLoad: Codable, Sendable, Equatable {
+        public let id: Int
+        public let load: Int
+    }
+
+    public struct DeadRoom: Codable, Sendable, Equatable {
+        public let roomID: String
+        public let reason: String
+
+        enum CodingKeys: String, CodingKey {
+            case roomID = "room_id"
+            case reason
+        }
+    }
+
+    public let queueLength: Int
+    public let inFlight: Int
+    public let deadCount: Int
+    public let agents: [AgentLoad]
+    public let dead: [DeadRoom]
+
+    enum CodingKeys: String, CodingKey {
+        case queueLength = "queue_length"
+        case inFlight = "in_flight"
+        case deadCount = "dead_count"
+        case agents, dead
+    }
+}

@@ -1,0 +1,40 @@
+/// An agent as the available-agents endpoint lists it.
+public struct Agent: Codable, Sendable, Equatable {
+    public let id: Int
+    public let name: String?
+    public let email: String?
+    public let isAvailable: Bool
+    public let forceOffline: Bool
+    /// Qiscus's count of the agent's active customers. It lags real assignments by seconds.
+    public let currentCustomerCount: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, email
+        case isAvailable = "is_available"
+        case forceOffline = "force_offline"
+        case currentCustomerCount = "current_customer_count"
+    }
+
+    public init(id: Int, name: String? = nil, email: String? = nil, isAvailable: Bool = true, forceOffline: Bool = false,
+                currentCustomerCount: Int = 0) {
+        self.id = id
+        self.name = name
+        self.email = email
+        self.isAvailable = isAvailable
+        self.forceOffline = forceOffline
+        self.currentCustomerCount = currentCustomerCount
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(Int.self, forKey: .id)
+        name = try? container.decodeIfPresent(String.self, forKey: .name)
+        email = try? container.decodeIfPresent(String.self, forKey: .email)
+        isAvailable = (try? container.decodeIfPresent(Bool.self, forKey: .isAvailable)) ?? false
+        forceOffline = (try? container.decodeIfPresent(Bool.self, forKey: .forceOffline)) ?? false
+        currentCustomerCount = (try? container.decodeIfPresent(Int.self, forKey: .currentCustomerCount)) ?? 0
+    }
+
+    /// Only agents that are available and not forced offline may receive rooms.
+    public var isOnline: Bool { isAvailable && !forceOffline }
+}

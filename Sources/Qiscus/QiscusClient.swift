@@ -1,0 +1,122 @@
+import Foundation
+import HTTPClient
+
+/// The two Qiscus Omnichannel admin API calls the service makes. One client per worker thread (it owns one
+/// libcurl handle, so connections are reused); not thread safe.
+public final class QiscusClient: @unchecked Sendable {
+    /// Where the API is and how to authenticate.
+    public struct Configuration: Sendable, Equatable {
+        public var baseURL: String
+        public var appID: String
+        public var secretKey: String
+        /// Seconds per request (`QISCUS_TIMEOUT_SECONDS`).
+        public var timeout: Double
+        /// Agents asked for per page of available agents.
+        public var pageSize: Int
+        /// Pages followed at most per room (pageSize * maxPages candidates; reserve.lua takes up to 500).
+        public var maxPages: Int
+
+        public init(baseURL: String, appID: String, secretKey: String, timeout: Double = 5, pageSize: Int = 100,
+                    maxPages: Int = 5) {
+            self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+            self.appID = appID
+            self.secretKey = secretKey
+            self.timeout = timeout
+            self.pageSize = pageSize
+            self.maxPages = maxPages
+        }
+    }
+
+    /// What the assign call did.
+    public enum AssignOutcome: Sendable, Equatable {
+        /// The agent was added to the room.
+        case assigned
+        /// Qiscus answered "exceed max agents": the room has an agent already (an earlier try of ours that
+        /// we did not hear back from). Treated as success, so retries are idempotent.
+        case alreadyAssigned
+    }
+
+    public let configuration: Configuration
+    private let http: HTTPClient
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        http = HTTPClient(configuration: .init(connectTimeout: min(2, configuration.timeout),
+                                               totalTimeout: configuration.timeout))
+    }
+
+    private var authHeaders: [(String, String)] {
+        [("Qiscus-App-Id", configuration.appID), ("Qiscus-Secret-Key", configuration.secretKey)]
+    }
+
+    /// The agents that may receive the room now (available and not forced offline), following the cursor
+    /// until the last page or `maxPages`.
+    public func onlineAgents(room: String) throws(QiscusError) -> [Agent] {
+        var agents: [Agent] = []
+        var cursor: String?
+        for _ in 0..<max(1, configuration.maxPages) {
+            var query = [("room_id", room), ("limit", String(configuration.pageSize)), ("is_available_in_room", "true")]
+            if let cursor { query.append(("cursor_after", cursor)) }
+            let response = try send(HTTPClientRequest(
+                method: "GET", url: configuration.baseURL + "/api/v2/admin/service/available_agents",
+                query: query, headers: authHeaders))
+            let page: AvailableAgentsPage
+            do {
+                page = try JSONDecoder().decode(AvailableAgentsPage.self, from: response.body)
+            } catch {
+                throw .invalidResponse("available_agents: \(error)")
+            }
+            agents += page.data.agents.filter(\.isOnline)
+            guard let next = page.meta?.after, !next.isEmpty, !page.data.agents.isEmpty else { break }
+            cursor = next
+        }
+        return agents
+    }
+
+    /// Assigns the agent with `max_agent=1`, so a room that already has an agent is not given a second one.
+    public func assign(room: String, agent: Int) throws(QiscusError) -> AssignOutcome {
+        let request = HTTPClientRequest(
+            method: "POST", url: configuration.baseURL + "/api/v1/admin/service/assign_agent", headers: authHeaders,
+            body: .form([("room_id", room), ("agent_id", String(agent)), ("max_agent", "1")]))
+        do {
+            _ = try send(request)
+            return .assigned
+        } catch .rejected(let status, let message) where status == 400 && message.lowercased().contains("exceed max agents") {
+            return .alreadyAssigned
+        }
+    }
+
+    /// Sends a request; non-2xx statuses and transport failures become `QiscusError`s.
+    private func send(_ request: HTTPClientRequest) throws(QiscusError) -> HTTPClientResponse {
+        let response: HTTPClientResponse
+        do {
+            response = try http.perform(request)
+        } catch {
+            switch error {
+            case .timeout(let message): throw .timeout(message)
+            case .connectionRefused(let message): throw .unreachable(message)
+            case .transport(_, let message): throw .unreachable(message)
+            case .invalidRequest(let message): throw .unreachable("invalid request: \(message)")
+            case .status(let code, let body): throw .server(status: code, body: body)
+            }
+        }
+        switch response.status {
+        case 200..<300: return response
+        case 429: throw .rateLimited(retryAfter: response.header("Retry-After").flatMap { Double($0) })
+        case 401, 403: throw .unauthorized(status: response.status)
+        case 400..<500: throw .rejected(status: response.status, message: Self.errorMessage(response.body))
+        default: throw .server(status: response.status, body: String(decoding: response.body.prefix(300), as: UTF8.self))
+        }
+    }
+
+    /// The `errors` or `message` text of a Qiscus error body, else the body itself.
+    static func errorMessage(_ body: Data) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+            for key in ["errors", "message", "error"] {
+                if let text = object[key] as? String { return text }
+                if let nested = object[key] { return String(describing: nested) }
+            }
+        }
+        return String(decoding: body.prefix(300), as: UTF8.self)
+    }
+}

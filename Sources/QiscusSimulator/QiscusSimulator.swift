@@ -1,0 +1,285 @@
+import Foundation
+import HTTPClient
+import HTTPServer
+import Synchronization
+
+/// A faithful stand-in for the two Qiscus Omnichannel admin API endpoints the service calls, with the same
+/// paths, shapes, status codes and header check; it holds agents, records every assign and the highest load
+/// each agent ever reached, lags `current_customer_count`, injects faults, and produces the webhooks Qiscus
+/// would send. Control endpoints live under `/sim/`. Used by the tests, the demo and `allocator simulate`.
+public final class QiscusSimulator: Sendable {
+    let state: Mutex<SimulatorState>
+    /// Where to POST the webhooks it produces (`…/webhooks/allocate`, `…/webhooks/resolve`), if anywhere.
+    public let allocateWebhookURL: String?
+    public let resolveWebhookURL: String?
+
+    public init(configuration: SimulatorConfiguration = SimulatorConfiguration(), agents: Int = 0,
+                allocateWebhookURL: String? = nil, resolveWebhookURL: String? = nil) {
+        var initial = SimulatorState(configuration: configuration)
+        initial.agents = (0..<agents).map {
+            .init(id: 150_001 + $0, name: "Agent \($0 + 1)", isAvailable: true, forceOffline: false)
+        }
+        state = Mutex(initial)
+        self.allocateWebhookURL = allocateWebhookURL
+        self.resolveWebhookURL = resolveWebhookURL
+    }
+
+    /// The routes of the fake API and of its control endpoints.
+    public var router: Router {
+        var router = Router()
+        router.on("GET", "/api/v2/admin/service/available_agents") { [self] in api($0, availableAgents) }
+        router.on("POST", "/api/v1/admin/service/assign_agent") { [self] in api($0, assignAgent) }
+        router.on("GET", "/sim/state") { [self] _ in .json(report()) }
+        router.on("POST", "/sim/agents") { [self] in setAgents($0) }
+        router.on("POST", "/sim/faults") { [self] in setFaults($0) }
+        router.on("POST", "/sim/message") { [self] in message($0) }
+        router.on("POST", "/sim/resolve") { [self] in resolve($0) }
+        return router
+    }
+
+    // MARK: - API
+
+    /// Header check and fault injection around an API endpoint.
+    private func api(_ request: ServerRequest, _ handler: (ServerRequest) -> ServerResponse) -> ServerResponse {
+        let (configuration, roll) = state.withLock { state -> (SimulatorConfiguration, Double) in
+            state.apiCalls += 1
+            return (state.configuration, Double.random(in: 0..<1))
+        }
+        if configuration.latencyMilliseconds > 0 { usleep(UInt32(configuration.latencyMilliseconds) * 1000) }
+        guard request.header("Qiscus-App-Id") == configuration.appID,
+              request.header("Qiscus-Secret-Key") == configuration.secretKey else {
+            return .json(["status": "401", "errors": "Unauthorized"], status: 401)
+        }
+        if roll < configuration.rateLimitRate {
+            var response = ServerResponse.json(["status": "429", "errors": "Too Many Requests"], status: 429)
+            response.headers.append(("Retry-After", "1"))
+            return response
+        }
+        if roll < configuration.rateLimitRate + configuration.serverErrorRate {
+            return .json(["status": "500", "errors": "Internal Server Error"], status: 500)
+        }
+        if roll < configuration.rateLimitRate + configuration.serverErrorRate + configuration.hangRate {
+            usleep(UInt32(configuration.hangMilliseconds) * 1000)
+        }
+        return handler(request)
+    }
+
+    private func availableAgents(_ request: ServerRequest) -> ServerResponse {
+        guard let room = request.query["room_id"], !room.isEmpty else {
+            return .json(["status": "400", "errors": "room_id is required"], status: 400)
+        }
+        let limit = max(1, min(Int(request.query["limit"] ?? "") ?? 20, 100))
+        let after = request.query["cursor_after"].flatMap { Data(base64Encoded: $0) }
+            .flatMap { Int(String(decoding: $0, as: UTF8.self)) }
+        let now = Date()
+        let (page, total, more): ([[String: Any]], Int, Bool) = state.withLock { state in
+            let start = after.flatMap { id in state.agents.firstIndex { $0.id == id }.map { $0 + 1 } } ?? 0
+            let slice = state.agents.dropFirst(start).prefix(limit)
+            let agents = slice.map { agent -> [String: Any] in
+                ["id": agent.id, "name": agent.name, "email": "agent\(agent.id)@example.com",
+                 "is_available": agent.isAvailable, "force_offline": agent.forceOffline,
+                 "current_customer_count": state.reportedLoad(of: agent.id, now: now),
+                 "type": 2, "type_as_string": "agent", "avatar_url": NSNull()]
+            }
+            return (agents, state.agents.count, start + slice.count < state.agents.count)
+        }
+        let cursor: Any = more ? Data(String(page.last?["id"] as? Int ?? 0).utf8).base64EncodedString() : NSNull()
+        return Self.json(["status": 200, "data": ["agents": page],
+                          "meta": ["after": cursor, "before": NSNull(), "per_page": limit, "total_count": total]])
+    }
+
+    private func assignAgent(_ request: ServerRequest) -> ServerResponse {
+        let form = Self.formFields(request.body)
+        guard let room = form["room_id"], !room.isEmpty, let agentID = form["agent_id"].flatMap({ Int($0) }) else {
+            return .json(["status": "400", "errors": "room_id and agent_id are required"], status: 400)
+        }
+        let maxAgent = form["max_agent"].flatMap { Int($0) }
+        let result: Result<(SimulatorState.SimAgent, Int64), SimulatorRefusal> = state.withLock { state in
+            guard let agent = state.agents.first(where: { $0.id == agentID }) else {
+                return .failure(SimulatorRefusal(message: "Agent not found"))
+            }
+            if let current = state.roomAgent[room] {
+                if current == agentID { return .success((agent, state.serviceID(of: room))) }
+                if maxAgent == 1 { return .failure(SimulatorRefusal(message: "Cant join room, exceed max agents")) }
+            }
+            let service = state.serviceID(of: room)
+            state.roomAgent[room] = agentID
+            let load = state.load(of: agentID)
+            state.maxLoad[agentID] = max(state.maxLoad[agentID] ?? 0, load)
+            state.loadEvents[agentID, default: []].append((Date(), 1))
+            state.assigns.append(AssignRecord(room: room, agent: agentID, service: service, loadAfter: load,
+                                              at: Date().timeIntervalSince1970))
+            return .success((agent, service))
+        }
+        switch result {
+        case .failure(let refusal):
+            return Self.json(["errors": refusal.message, "status": 400], status: 400)
+        case .success(let (agent, service)):
+            return Self.json(["status": 200, "data": [
+                "added_agent": ["id": agent.id, "name": agent.name, "email": "agent\(agent.id)@example.com",
+                                "is_available": agent.isAvailable, "force_offline": agent.forceOffline,
+                                "type": 2, "type_as_string": "agent"],
+                "service": ["id": service, "room_id": room, "is_resolved": false, "source": "qiscus"],
+            ]])
+        }
+    }
+
+    // MARK: - Control
+
+    /// What happened so far.
+    public func report() -> SimulatorReport {
+        state.withLock { state in
+            var loads: [String: Int] = [:]
+            for agent in state.roomAgent.values { loads[String(agent), default: 0] += 1 }
+            return SimulatorReport(assigns: state.assigns, loads: loads,
+                                   maxLoads: Dictionary(uniqueKeysWithValues: state.maxLoad.map { (String($0), $1) }),
+                                   rooms: state.roomAgent, apiCalls: state.apiCalls)
+        }
+    }
+
+    /// `POST /sim/agents` `[{"id":1,"name":"..","is_available":true,"force_offline":false}]`: replaces or
+    /// updates agents by id (new ids are appended in order).
+    private func setAgents(_ request: ServerRequest) -> ServerResponse {
+        guard let list = try? JSONSerialization.jsonObject(with: request.body) as? [[String: Any]] else {
+            return .error(400, code: "bad_request", message: "expected a JSON array of agents")
+        }
+        state.withLock { state in
+            for item in list {
+                guard let id = item["id"] as? Int else { continue }
+                var agent = state.agents.first { $0.id == id }
+                    ?? .init(id: id, name: "Agent \(id)", isAvailable: true, forceOffline: false)
+                if let name = item["name"] as? String { agent.name = name }
+                if let available = item["is_available"] as? Bool { agent.isAvailable = available }
+                if let offline = item["force_offline"] as? Bool { agent.forceOffline = offline }
+                if let index = state.agents.firstIndex(where: { $0.id == id }) {
+                    state.agents[index] = agent
+                } else {
+                    state.agents.append(agent)
+                }
+            }
+        }
+        return .json(["status": "ok"])
+    }
+
+    /// `POST /sim/faults` with any fields of ``SimulatorConfiguration`` (credentials excepted).
+    private func setFaults(_ request: ServerRequest) -> ServerResponse {
+        guard let fields = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any] else {
+            return .error(400, code: "bad_request", message: "expected a JSON object")
+        }
+        state.withLock { state in
+            var c = state.configuration
+            if let v = fields["latency_ms"] as? Int { c.latencyMilliseconds = v }
+            if let v = fields["rate_limit_rate"] as? Double { c.rateLimitRate = v }
+            if let v = fields["server_error_rate"] as? Double { c.serverErrorRate = v }
+            if let v = fields["hang_rate"] as? Double { c.hangRate = v }
+            if let v = fields["hang_ms"] as? Int { c.hangMilliseconds = v }
+            if let v = fields["count_lag_ms"] as? Int { c.countLagMilliseconds = v }
+            state.configuration = c
+        }
+        return .json(["status": "ok"])
+    }
+
+    /// `POST /sim/message {"room_id":"1"}`: a customer writes. Returns the allocation webhook Qiscus would
+    /// send for the room (and POSTs it to `allocateWebhookURL` when set).
+    private func message(_ request: ServerRequest) -> ServerResponse {
+        guard let room = Self.roomID(request.body) else {
+            return .error(400, code: "bad_request", message: "expected {\"room_id\":\"<digits>\"}")
+        }
+        let body = allocationWebhook(room: room)
+        return Self.forward(body, to: allocateWebhookURL)
+    }
+
+    /// The allocation webhook body for a room's current session.
+    public func allocationWebhook(room: String) -> Data {
+        let (appID, previous) = state.withLock { state in (state.configuration.appID, state.lastResolved[room]) }
+        let latest: Any = previous.map { ["id": $0, "room_id": room, "is_resolved": true] as [String: Any] } ?? NSNull()
+        return Self.encode([
+            "app_id": appID, "source": "qiscus", "name": "Customer \(room)", "email": "customer\(room)@example.com",
+            "avatar_url": NSNull(), "extras": "{}", "is_new_session": true, "is_resolved": previous != nil,
+            "latest_service": latest, "room_id": room, "candidate_agent": NSNull(),
+        ])
+    }
+
+    /// `POST /sim/resolve {"room_id":"1"}`: an agent (or admin) resolves the room. Frees its agent in the
+    /// simulator, starts a new service for its next session, and returns the mark-as-resolved webhook (also
+    /// POSTed to `resolveWebhookURL` when set). 404 when the room has no open service.
+    private func resolve(_ request: ServerRequest) -> ServerResponse {
+        guard let room = Self.roomID(request.body) else {
+            return .error(400, code: "bad_request", message: "expected {\"room_id\":\"<digits>\"}")
+        }
+        guard let body = resolveWebhook(room: room) else {
+            return .error(404, code: "not_found", message: "room \(room) has no open service")
+        }
+        return Self.forward(body, to: resolveWebhookURL)
+    }
+
+    /// Resolves the room's open service and returns the webhook body, or nil when there is none.
+    public func resolveWebhook(room: String) -> Data? {
+        let resolved: (Int64, Int?)? = state.withLock { state in
+            guard let service = state.service[room] else { return nil }
+            let agent = state.roomAgent.removeValue(forKey: room)
+            if let agent { state.loadEvents[agent, default: []].append((Date(), -1)) }
+            state.service[room] = nil
+            state.lastResolved[room] = service
+            return (service, agent)
+        }
+        guard let (service, agent) = resolved else { return nil }
+        return Self.encode([
+            "customer": ["user_id": "customer\(room)@example.com", "name": "Customer \(room)", "avatar": NSNull(),
+                         "additional_info": [Any]()],
+            "resolved_by": ["id": agent ?? 1, "email": "agent\(agent ?? 1)@example.com", "name": "Agent",
+                            "is_available": true, "type": "agent"],
+            "service": ["id": service, "room_id": room, "is_resolved": true, "first_comment_id": "1",
+                        "last_comment_id": "2", "notes": NSNull(), "source": "qiscus"],
+        ])
+    }
+
+    // MARK: - Helpers
+
+    private static func forward(_ body: Data, to url: String?) -> ServerResponse {
+        guard let url else {
+            return ServerResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)
+        }
+        do {
+            let response = try HTTPClient().perform(HTTPClientRequest(method: "POST", url: url, body: .json(body)))
+            return ServerResponse(status: response.status, headers: [("Content-Type", "application/json")],
+                                  body: response.body)
+        } catch {
+            return .error(502, code: "forward_failed", message: "\(error)")
+        }
+    }
+
+    private static func roomID(_ body: Data) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+              let room = object["room_id"] as? String, !room.isEmpty, room.allSatisfy(\.isASCIIDigit) else { return nil }
+        return room
+    }
+
+    static func formFields(_ body: Data) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            if let name = parts.first { fields[name] = parts.count > 1 ? parts[1] : "" }
+        }
+        return fields
+    }
+
+    static func encode(_ object: Any) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+    }
+
+    static func json(_ object: Any, status: Int = 200) -> ServerResponse {
+        ServerResponse(status: status, headers: [("Content-Type", "application/json")], body: encode(object))
+    }
+}
+
+/// A 400 answer of the fake API.
+struct SimulatorRefusal: Error {
+    let message: String
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}

@@ -1,0 +1,40 @@
+/// How the simulator behaves; every field can also be changed at run time through `POST /sim/faults`.
+public struct SimulatorConfiguration: Sendable, Equatable, Codable {
+    /// Credentials the API checks in `Qiscus-App-Id` / `Qiscus-Secret-Key` (401 otherwise).
+    public var appID: String
+    public var secretKey: String
+    /// Added to every API answer, in ms.
+    public var latencyMilliseconds: Int
+    /// Share of API calls (0...1) answered 429 with `Retry-After: 1`, and of those answered 500.
+    public var rateLimitRate: Double
+    public var serverErrorRate: Double
+    /// Share of API calls that hang for `hangMilliseconds` before answering (to trip client timeouts).
+    public var hangRate: Double
+    public var hangMilliseconds: Int
+    /// How far `current_customer_count` lags real assignments, in ms.
+    public var countLagMilliseconds: Int
+
+    enum CodingKeys: String, CodingKey {
+        case appID = "app_id"
+        case secretKey = "secret_key"
+        case latencyMilliseconds = "latency_ms"
+        case rateLimitRate = "rate_limit_rate"
+        case serverErrorRate = "server_error_rate"
+        case hangRate = "hang_rate"
+        case hangMilliseconds = "hang_ms"
+        case countLagMilliseconds = "count_lag_ms"
+    }
+
+    public init(appID: String = "sim-app", secretKey: String = "sim-secret", latencyMilliseconds: Int = 0,
+                rateLimitRate: Double = 0, serverErrorRate: Double = 0, hangRate: Double = 0,
+                hangMilliseconds: Int = 10_000, countLagMilliseconds: Int = 0) {
+        self.appID = appID
+        self.secretKey = secretKey
+        self.latencyMilliseconds = latencyMilliseconds
+        self.rateLimitRate = rateLimitRate
+        self.serverErrorRate = serverErrorRate
+        self.hangRate = hangRate
+        self.hangMilliseconds = hangMilliseconds
+        self.countLagMilliseconds = countLagMilliseconds
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Everything the simulator knows, behind one lock in ``QiscusSimulator``.
+struct SimulatorState {
+    struct SimAgent {
+        var id: Int
+        var name: String
+        var isAvailable: Bool
+        var forceOffline: Bool
+    }
+
+    var configuration: SimulatorConfiguration
+    /// Agents in listing order.
+    var agents: [SimAgent] = []
+    /// Room -> the agent of its current, unresolved service.
+    var roomAgent: [String: Int] = [:]
+    /// Room -> the id of its current service (a new one starts after each resolve).
+    var service: [String: Int64] = [:]
+    var nextServiceID: Int64 = 88_000_000
+    /// Per agent, the load changes with their time, for the lagging count.
+    var loadEvents: [Int: [(at: Date, delta: Int)]] = [:]
+    var assigns: [AssignRecord] = []
+    var maxLoad: [Int: Int] = [:]
+    /// Room -> the id of its last resolved service (the next session's `latest_service`).
+    var lastResolved: [String: Int64] = [:]
+    var apiCalls = 0
+
+    init(configuration: SimulatorConfiguration) {
+        self.configuration = configuration
+    }
+
+    func load(of agent: Int) -> Int { roomAgent.values.filter { $0 == agent }.count }
+
+    /// `current_customer_count` as Qiscus reports it: only changes older than the lag.
+    func reportedLoad(of agent: Int, now: Date) -> Int {
+        let horizon = now.addingTimeInterval(-Double(configuration.countLagMilliseconds) / 1000)
+        return max(0, (loadEvents[agent] ?? []).filter { $0.at <= horizon }.reduce(0) { $0 + $1.delta })
+    }
+
+    mutating func serviceID(of room: String) -> Int64 {
+        if let id = service[room] { return id }
+        nextServiceID += 1
+        service[room] = nextServiceID
+        return nextServiceID
+    }
+}
+
+/// One successful assign call, as the simulator recorded it.
+public struct AssignRecord: Codable, Sendable, Equatable {
+    public let room: String
+    public let agent: Int
+    /// The service (session) the room was in.
+    public let service: Int64
+    /// The agent's real load right after this assign.
+    public let loadAfter: Int
+    /// Seconds since 1970.
+    public let at: Double
+
+    enum CodingKeys: String, CodingKey {
+        case room = "room_id"
+        case agent = "agent_id"
+        case service = "service_id"
+        case loadAfter = "load_after"
+        case at
+    }
+}
+
+/// The simulator's record, from `GET /sim/state`.
+public struct SimulatorReport: Codable, Sendable, Equatable {
+    public var assigns: [AssignRecord]
+    /// agent id (as text, JSON keys are strings) -> rooms held now.
+    public var loads: [String: Int]
+    /// agent id -> the most rooms it ever held at one moment.
+    public var maxLoads: [String: Int]
+    /// room -> agent of its open service.
+    public var rooms: [String: Int]
+    public var apiCalls: Int
+
+    enum CodingKeys: String, CodingKey {
+        case assigns, loads, rooms
+        case maxLoads = "max_loads"
+        case apiCalls = "api_calls"
+    }
+}
