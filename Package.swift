@@ -58,15 +58,22 @@ let package = Package(
         .executableTarget(
             name: "allocator",
             dependencies: [
-                "Allocation", "Redis",
+                "Allocation", "AllocatorService", "QiscusSimulator", "HTTPServer", "HTTPClient", "Redis", "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["Redis", "ChildProcess"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Redis", "ChildProcess", "HTTPClient", "QiscusSimulator"], path: "Tests/TestSupport"),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation", "Redis", "TestSupport"]),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: ["AllocatorService", "Allocation", "Qiscus", "QiscusSimulator", "HTTPClient", "Redis", "TestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

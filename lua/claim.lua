@@ -3,7 +3,7 @@
 -- Pop and bookkeeping are never separate, so a crash can not lose a room: a claimed room is either back in
 -- the queue or has a lease that recover.lua returns to the head once the deadline (Redis TIME) passes.
 --
--- KEYS[1] queue   zset  room -> position (lowest score = head)
+-- KEYS[1] queue   zset  room -> arrival time (us; lowest score = head)
 -- KEYS[2] state   hash  room -> q | f | a | d
 -- KEYS[3] session hash  room -> session key
 -- KEYS[4] lease   zset  room -> lease deadline (ms, Redis clock)

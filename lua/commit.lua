@@ -8,7 +8,7 @@
 -- KEYS[2] lease  zset  room -> lease deadline (ms)
 -- KEYS[3] owner  hash  room -> token of the worker holding the lease
 -- KEYS[4] agent  hash  room -> agent id reserved or assigned
--- KEYS[5] since  hash  room -> when it was queued (ms, Redis clock)
+-- KEYS[5] since  hash  room -> arrival time (us, Redis clock) of its session
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] owner token (from claim.lua)
 -- ARGV[3] agent id the room was assigned to (1-20 digits)
@@ -47,7 +47,7 @@ local since = tonumber(redis.call('HGET', KEYS[5], room) or '')
 local waited = -1
 if since then
   local now = redis.call('TIME')
-  waited = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - since
+  waited = math.floor((tonumber(now[1]) * 1000000 + tonumber(now[2]) - since) / 1000)
   redis.call('HDEL', KEYS[5], room)
 end
 return {1, waited}

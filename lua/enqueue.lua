@@ -4,7 +4,7 @@
 -- duplicates are normal; they must be cheap no-ops. Session keys are canonical decimal integers that only
 -- grow for a room (see README "Sessions"); a webhook carrying an older key than the one recorded is stale.
 --
--- KEYS[1] queue   zset  room -> position (lowest score = head)
+-- KEYS[1] queue   zset  room -> arrival time (us, Redis clock; lowest score = head)
 -- KEYS[2] state   hash  room -> q (queued) | f (in flight) | a (assigned) | d (dead)
 -- KEYS[3] session hash  room -> newest session key seen (kept after release as a tombstone)
 -- KEYS[4] agent   hash  room -> agent id reserved or assigned for the room
@@ -12,7 +12,8 @@
 -- KEYS[6] dead    zset  room -> time it was given up (ms)
 -- KEYS[7] reason  hash  room -> why it was given up
 -- KEYS[8] wake    list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
--- KEYS[9] since   hash  room -> when its webhook was first queued (ms, Redis clock), for latency metrics
+-- KEYS[9] since   hash  room -> arrival time (us, Redis clock) of its session: its place in line when it is
+--                       requeued, and the start of the webhook-to-assignment time
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] session key ("0" or 1-18 digits, no leading zero)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
@@ -60,14 +61,12 @@ elseif state == 'd' then
   redis.call('HDEL', KEYS[7], room)
 end
 
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-local position = 1
-if last[2] then position = tonumber(last[2]) + 1 end
-redis.call('ZADD', KEYS[1], position, room)
+local now = redis.call('TIME')
+local arrival = tonumber(now[1]) * 1000000 + tonumber(now[2])
+redis.call('ZADD', KEYS[1], arrival, room)
 redis.call('HSET', KEYS[2], room, 'q')
 redis.call('HSET', KEYS[3], room, session)
-local now = redis.call('TIME')
-redis.call('HSET', KEYS[9], room, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+redis.call('HSET', KEYS[9], room, arrival)
 redis.call('RPUSH', KEYS[8], 'q')
 redis.call('LTRIM', KEYS[8], -cap, -1)
 return {code}

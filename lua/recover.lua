@@ -1,14 +1,15 @@
--- recover.lua: leases whose deadline (Redis TIME) has passed go back to the HEAD of the queue, oldest
--- deadline first, KEEPING their reservation: the next claimer's reserve.lua returns the same agent, the
+-- recover.lua: leases whose deadline (Redis TIME) has passed go back to the HEAD of the queue (at their
+-- original arrival time, ahead of every room that came after them), KEEPING their reservation: the next claimer's reserve.lua returns the same agent, the
 -- assign call is repeated (Qiscus treats it as already assigned) and the agent is counted once.
 -- Safe to run from every instance at once; bounded by ARGV[1] rooms per call.
 --
--- KEYS[1] queue  zset  room -> position (lowest score = head)
+-- KEYS[1] queue  zset  room -> arrival time (us; lowest score = head)
 -- KEYS[2] state  hash  room -> q | f | a | d
 -- KEYS[3] lease  zset  room -> lease deadline (ms)
 -- KEYS[4] owner  hash  room -> token of the worker holding the lease
 -- KEYS[5] wake   list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
 --                      (recovered rooms push 'c': they keep their reservation and need no free slot)
+-- KEYS[6] since  hash  room -> arrival time (us) of its session
 -- ARGV[1] batch: the most rooms to recover in this call (1 .. 1000)
 -- ARGV[2] wake cap: the most tokens kept in the wake list (>= 1)
 --
@@ -30,22 +31,25 @@ local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_ms, 'LIMIT', 0,
 if #expired == 0 then return {0} end
 
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local position = 0
-if first[2] then position = tonumber(first[2]) - 1 end
-local recovered = {1}
-for i = #expired, 1, -1 do
+local head = first[2] and tonumber(first[2]) - 1 or 0
+local back = {}
+for i = 1, #expired do
   local room = expired[i]
   redis.call('ZREM', KEYS[3], room)
   redis.call('HDEL', KEYS[4], room)
   -- a lease without an in-flight room is debris: drop it, queue nothing
   if redis.call('HGET', KEYS[2], room) == 'f' then
+    local position = tonumber(redis.call('HGET', KEYS[6], room) or '')
+    if not position then position = head; head = head - 1 end
     redis.call('ZADD', KEYS[1], position, room)
     redis.call('HSET', KEYS[2], room, 'q')
-    position = position - 1
-    table.insert(recovered, 2, room)
+    table.insert(back, {position, room})
   end
 end
-if #recovered == 1 then return {0} end
+if #back == 0 then return {0} end
+table.sort(back, function(a, b) return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2]) end)
+local recovered = {1}
+for i = 1, #back do recovered[i + 1] = back[i][2] end
 redis.call('RPUSH', KEYS[5], 'c')
 redis.call('LTRIM', KEYS[5], -cap, -1)
 return recovered

@@ -15,7 +15,7 @@
 -- KEYS[8]  dead    zset  room -> time it was given up (ms)
 -- KEYS[9]  reason  hash  room -> why it was given up
 -- KEYS[10] wake    list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
--- KEYS[11] since   hash  room -> when it was queued (ms)
+-- KEYS[11] since   hash  room -> arrival time (us) of its session
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] session floor: '' or a session key; the tombstone becomes max(recorded, floor)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)

@@ -1,8 +1,9 @@
 -- rollback.lua: the worker gives the room up. Its reservation (if any) is undone, freeing the agent's
--- slot, and the room goes back to the HEAD of the queue (requeue; it keeps its place in line) or to the
+-- slot, and the room goes back to the HEAD of the queue (requeue: at its original arrival time, so it is
+-- ahead of every room that came after it, and rooms given up at once keep their order) or to the
 -- dead set with a reason (dead; after the last retry, or an error no retry can fix).
 --
--- KEYS[1] queue   zset  room -> position (lowest score = head)
+-- KEYS[1] queue   zset  room -> arrival time (us; lowest score = head)
 -- KEYS[2] state   hash  room -> q | f | a | d
 -- KEYS[3] lease   zset  room -> lease deadline (ms)
 -- KEYS[4] owner   hash  room -> token of the worker holding the lease
@@ -11,6 +12,7 @@
 -- KEYS[7] dead    zset  room -> time it was given up (ms)
 -- KEYS[8] reason  hash  room -> why it was given up
 -- KEYS[9] wake    list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
+-- KEYS[10] since  hash  room -> arrival time (us) of its session
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] owner token (from claim.lua)
 -- ARGV[3] agent id reserved for the room, or '' when reserve.lua reserved none
@@ -68,9 +70,11 @@ if mode == 'dead' then
   redis.call('HSET', KEYS[8], room, reason)
   return {2}
 end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local position = 0
-if first[2] then position = tonumber(first[2]) - 1 end
+local position = tonumber(redis.call('HGET', KEYS[10], room) or '')
+if not position then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  position = first[2] and tonumber(first[2]) - 1 or 0
+end
 redis.call('ZADD', KEYS[1], position, room)
 redis.call('HSET', KEYS[2], room, 'q')
 return {1}

@@ -61,7 +61,7 @@ public struct AllocationStore: Sendable {
         }
         return try run(AllocationScripts.rollback, as: RollbackCode.self, on: connection,
                        keys: [keys.queue, keys.state, keys.lease, keys.owner, keys.agent, keys.load, keys.dead,
-                              keys.reason, keys.wake],
+                              keys.reason, keys.wake, keys.since],
                        arguments: [room, token, agent.map { String($0) } ?? "", mode, reason, String(wakeCap)])
     }
 
@@ -78,7 +78,7 @@ public struct AllocationStore: Sendable {
     /// Returns up to `batch` rooms whose lease expired to the head of the queue, keeping their reservation.
     public func recover(batch: Int, on connection: RedisConnection) throws -> ScriptResult<RecoverCode> {
         try run(AllocationScripts.recover, as: RecoverCode.self, on: connection,
-                keys: [keys.queue, keys.state, keys.lease, keys.owner, keys.wake],
+                keys: [keys.queue, keys.state, keys.lease, keys.owner, keys.wake, keys.since],
                 arguments: [String(batch), String(wakeCap)])
     }
 

@@ -20,7 +20,7 @@ public struct Keyspace: Sendable, Equatable {
 
     private func key(_ name: String) -> String { "\(prefix):{\(app)}:\(name)" }
 
-    /// zset room -> position; the lowest score is the head of the FIFO queue.
+    /// zset room -> arrival time (us, Redis clock); the lowest score is the head of the FIFO queue.
     public var queue: String { key("queue") }
     /// hash room -> `q` queued, `f` in flight, `a` assigned, `d` dead.
     public var state: String { key("state") }
@@ -41,7 +41,7 @@ public struct Keyspace: Sendable, Equatable {
     /// list of wake-up tokens idle workers block on: `q` a room was queued; `c` a slot was freed or a room
     /// that keeps its reservation came back (a worker that found no capacity waits for `c` only).
     public var wake: String { key("wake") }
-    /// hash room -> when it was queued (ms, Redis clock).
+    /// hash room -> arrival time (us, Redis clock) of its session: its place in line when requeued.
     public var since: String { key("since") }
 
     /// Every key of the app.

@@ -100,6 +100,7 @@ public final class QiscusSimulator: Sendable {
             }
             if let current = state.roomAgent[room] {
                 if current == agentID { return .success((agent, state.serviceID(of: room))) }
+                state.conflicts += 1
                 if maxAgent == 1 { return .failure(SimulatorRefusal(message: "Cant join room, exceed max agents")) }
             }
             let service = state.serviceID(of: room)
@@ -133,7 +134,7 @@ public final class QiscusSimulator: Sendable {
             for agent in state.roomAgent.values { loads[String(agent), default: 0] += 1 }
             return SimulatorReport(assigns: state.assigns, loads: loads,
                                    maxLoads: Dictionary(uniqueKeysWithValues: state.maxLoad.map { (String($0), $1) }),
-                                   rooms: state.roomAgent, apiCalls: state.apiCalls)
+                                   rooms: state.roomAgent, apiCalls: state.apiCalls, conflicts: state.conflicts)
         }
     }
 

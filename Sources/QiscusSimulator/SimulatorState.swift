@@ -24,6 +24,8 @@ struct SimulatorState {
     /// Room -> the id of its last resolved service (the next session's `latest_service`).
     var lastResolved: [String: Int64] = [:]
     var apiCalls = 0
+    /// Assign calls for a room that already had ANOTHER agent: a second allocation of one session.
+    var conflicts = 0
 
     init(configuration: SimulatorConfiguration) {
         self.configuration = configuration
@@ -75,9 +77,11 @@ public struct SimulatorReport: Codable, Sendable, Equatable {
     /// room -> agent of its open service.
     public var rooms: [String: Int]
     public var apiCalls: Int
+    /// Assign calls for a room that already had another agent (each would be a double assignment).
+    public var conflicts: Int
 
     enum CodingKeys: String, CodingKey {
-        case assigns, loads, rooms
+        case assigns, loads, rooms, conflicts
         case maxLoads = "max_loads"
         case apiCalls = "api_calls"
     }

@@ -16,6 +16,7 @@ import Testing
         let recovered = try f.store.recover(batch: 10, on: f.redis)
         #expect(recovered.code == .recovered && recovered.rooms == ["1"])
         #expect(try f.snapshot().queue == ["1", "2"], "back at the HEAD")
+        #expect(try f.redis.execute(["LINDEX", f.keys.wake, "-1"]).string == "c", "it needs no free slot")
 
         let next = try f.claim(token: "second-worker")
         #expect(next.room == "1" && next.reservedAgent == first.agent)
@@ -28,7 +29,7 @@ import Testing
         #expect(try f.snapshot().loads == [first.agent!: 1])
     }
 
-    @Test func recoversInBatchesKeepingLeaseOrderAtTheHead() throws {
+    @Test func recoversInBatchesBackToTheirPlaceInLine() throws {
         let f = try StoreFixture()
         for room in ["1", "2", "3"] { _ = try f.claimed(room, lease: 1) }
         try f.enqueue("9")
@@ -37,7 +38,7 @@ import Testing
         #expect(firstBatch.code == .recovered && firstBatch.rooms == ["1", "2"])
         let secondBatch = try f.store.recover(batch: 2, on: f.redis)
         #expect(secondBatch.rooms == ["3"])
-        #expect(try f.snapshot().queue == ["3", "1", "2", "9"])
+        #expect(try f.snapshot().queue == ["1", "2", "3", "9"], "ahead of the room that came after them, in arrival order")
         #expect(try f.store.recover(batch: 2, on: f.redis).code == .none)
     }
 
@@ -59,7 +60,7 @@ import Testing
         Thread.sleep(forTimeInterval: 0.01)
         let before = try f.snapshot()
         let reply = try f.raw(AllocationScripts.recover, keys: [f.keys.queue, f.keys.state, f.keys.lease, f.keys.owner,
-                                                              f.keys.wake], arguments)
+                                                              f.keys.wake, f.keys.since], arguments)
         #expect(f.isInvalid(reply, mentioning: text), "\(reply)")
         #expect(try f.snapshot() == before)
     }

@@ -1,4 +1,5 @@
 import Allocation
+import Foundation
 import Redis
 import Testing
 
@@ -16,6 +17,21 @@ import Testing
         #expect(snapshot.queue == ["1", "2", "3"], "a requeued room keeps its place: the head, never the tail")
         #expect(snapshot.states["1"] == "q" && snapshot.agents["1"] == nil && snapshot.loads.isEmpty)
         #expect(snapshot.leased.isEmpty && snapshot.wakeTokens == wakeBefore + 1, "a freed slot wakes a worker")
+        #expect(try f.redis.execute(["LINDEX", f.keys.wake, "-1"]).string == "c", "a capacity token")
+    }
+
+    @Test func roomsGivenUpTogetherKeepTheirArrivalOrderWhateverOrderTheyAreRolledBackIn() throws {
+        let f = try StoreFixture()
+        for room in ["1", "2", "3", "4"] { try f.enqueue(room) }
+        let tokens = try (0..<3).map { _ -> (String, String) in
+            let token = UUID().uuidString
+            return (try #require(try f.claim(token: token).room), token)
+        }
+        #expect(tokens.map(\.0) == ["1", "2", "3"])
+        for (room, token) in [tokens[1], tokens[2], tokens[0]] {
+            #expect(try f.store.rollback(room: room, token: token, agent: nil, to: .requeue, on: f.redis).code == .requeued)
+        }
+        #expect(try f.snapshot().queue == ["1", "2", "3", "4"])
     }
 
     @Test func requeueWithoutAReservationDoesNotWakeAnyone() throws {
