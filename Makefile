@@ -1,5 +1,6 @@
 # qiscus-agent-allocator: every entry point a user or CI needs.
 #   make test   install what is missing, build, run the whole suite (a throw-away redis-server per run)
+#   make demo   install what is missing, build, and show the whole loop against the Qiscus simulator
 #   make build  release build of the `allocator` binary into .build/release/
 #   make deps   install the Debian packages only
 SHELL := /bin/bash
@@ -7,7 +8,7 @@ DEB_PACKAGES := libhiredis-dev libcurl4-openssl-dev libmicrohttpd-dev redis-serv
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: deps build test clean
+.PHONY: deps build test demo clean
 
 deps:
 	@./scripts/install-deps.sh $(DEB_PACKAGES)
@@ -18,6 +19,10 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+demo: deps
+	$(SWIFT) build -c release --product allocator $(SWIFT_FLAGS)
+	"$$($(SWIFT) build -c release --show-bin-path)/allocator" demo
 
 clean:
 	rm -rf .build
