@@ -28,24 +28,36 @@ public struct ServiceConfiguration: Sendable {
     /// Reads every variable; throws one ``ConfigurationError`` naming the first bad or missing one.
     public static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
                             dotEnv: URL? = URL(fileURLWithPath: ".env")) throws -> ServiceConfiguration {
-        var env = dotEnv.flatMap { try? DotEnv.parse(contentsOf: $0) } ?? [:]
-        env.merge(environment) { _, real in real }
+        let env = mergedEnvironment(environment, dotEnv: dotEnv)
         var c = ServiceConfiguration()
         func value(_ name: String) -> String? {
             guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
             return raw
         }
+        /// A bad value quoted for the error line: never the secret key (pasted into the wrong variable), and
+        /// never a URL's password.
+        func shown(_ raw: String, _ limit: Int) -> String {
+            if let key = value("QISCUS_SECRET_KEY"), raw.contains(key) {
+                return "a value holding QISCUS_SECRET_KEY (not shown)"
+            }
+            var text = raw
+            if var parts = URLComponents(string: raw), parts.password != nil {
+                parts.password = "***"
+                text = parts.string ?? "(a URL with a password)"
+            }
+            return "\"\(text.prefix(limit))\""
+        }
         func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
             guard let raw = value(name) else { return nil }
             guard let number = Int(raw), range.contains(number) else {
-                throw ConfigurationError(variable: name, problem: "must be a whole number in \(range.lowerBound)...\(range.upperBound), got \"\(raw.prefix(40))\"")
+                throw ConfigurationError(variable: name, problem: "must be a whole number in \(range.lowerBound)...\(range.upperBound), got \(shown(raw, 40))")
             }
             return number
         }
         func seconds(_ name: String, _ range: ClosedRange<Double>) throws -> Double? {
             guard let raw = value(name) else { return nil }
             guard let number = Double(raw), range.contains(number) else {
-                throw ConfigurationError(variable: name, problem: "must be a number of seconds in \(range.lowerBound)...\(range.upperBound), got \"\(raw.prefix(40))\"")
+                throw ConfigurationError(variable: name, problem: "must be a number of seconds in \(range.lowerBound)...\(range.upperBound), got \(shown(raw, 40))")
             }
             return number
         }
@@ -59,12 +71,15 @@ public struct ServiceConfiguration: Sendable {
         }
         if let base = value("QISCUS_BASE_URL") {
             guard let parsed = URL(string: base), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-                throw ConfigurationError(variable: "QISCUS_BASE_URL", problem: "must be an http(s) URL, got \"\(base.prefix(80))\"")
+                throw ConfigurationError(variable: "QISCUS_BASE_URL", problem: "must be an http(s) URL, got \(shown(base, 80))")
             }
             c.qiscusBaseURL = base
         }
         guard let app = value("QISCUS_APP_ID") else {
             throw ConfigurationError(variable: "QISCUS_APP_ID", problem: "is required (your Qiscus app code)")
+        }
+        do { _ = try Keyspace(app: app) } catch {
+            throw ConfigurationError(variable: "QISCUS_APP_ID", problem: "must be 1-128 characters without braces or spaces")
         }
         c.qiscusAppID = app
         guard let secret = value("QISCUS_SECRET_KEY") else {
@@ -79,7 +94,7 @@ public struct ServiceConfiguration: Sendable {
         if let reconcile = try seconds("RECONCILE_SECONDS", 0.1...86_400) { c.reconcileSeconds = reconcile }
         if let prefix = value("KEY_PREFIX") { c.keyPrefix = prefix }
         do { _ = try Keyspace(prefix: c.keyPrefix, app: c.qiscusAppID) } catch {
-            throw ConfigurationError(variable: "KEY_PREFIX", problem: "\(error)")
+            throw ConfigurationError(variable: "KEY_PREFIX", problem: "must be 1-128 characters without braces or spaces")
         }
         if let level = value("LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
@@ -93,6 +108,14 @@ public struct ServiceConfiguration: Sendable {
                                      problem: "must exceed twice QISCUS_TIMEOUT_SECONDS (\(c.qiscusTimeoutSeconds) s), so a slow call can not outlive its lease")
         }
         return c
+    }
+
+    /// The variables of `.env` (when the file exists) overridden by the real environment.
+    public static func mergedEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment,
+                                         dotEnv: URL? = URL(fileURLWithPath: ".env")) -> [String: String] {
+        var env = dotEnv.flatMap { try? DotEnv.parse(contentsOf: $0) } ?? [:]
+        env.merge(environment) { _, real in real }
+        return env
     }
 
     /// The keys of the configured app.

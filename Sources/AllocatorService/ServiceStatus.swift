@@ -1,3 +1,5 @@
+import Allocation
+
 /// The body of `GET /v1/status` and the output of `allocator status --json`.
 public struct ServiceStatus: Codable, Sendable, Equatable {
     public struct AgentLoad: Codable, Sendable, Equatable {
@@ -20,6 +22,15 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public let deadCount: Int
     public let agents: [AgentLoad]
     public let dead: [DeadRoom]
+
+    /// The status from a store summary and its dead rooms.
+    public init(summary: StoreSummary, dead: [(room: String, reason: String)]) {
+        queueLength = summary.queued
+        inFlight = summary.inFlight
+        deadCount = summary.dead
+        agents = summary.loads.sorted { $0.key < $1.key }.map { AgentLoad(id: $0.key, load: $0.value) }
+        self.dead = dead.map { DeadRoom(roomID: $0.room, reason: $0.reason) }
+    }
 
     enum CodingKeys: String, CodingKey {
         case queueLength = "queue_length"

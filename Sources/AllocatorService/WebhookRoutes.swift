@@ -149,10 +149,7 @@ struct WebhookRoutes: Sendable {
         withRedis(room: "-") { connection in
             let summary = try store.summary(on: connection)
             let dead = try store.deadRooms(limit: 100, on: connection)
-            return .json(ServiceStatus(
-                queueLength: summary.queued, inFlight: summary.inFlight, deadCount: summary.dead,
-                agents: summary.loads.sorted { $0.key < $1.key }.map { .init(id: $0.key, load: $0.value) },
-                dead: dead.map { .init(roomID: $0.room, reason: $0.reason) }))
+            return .json(ServiceStatus(summary: summary, dead: dead))
         }
     }
 }

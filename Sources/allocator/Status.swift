@@ -1,4 +1,5 @@
 import Allocation
+import AllocatorService
 import ArgumentParser
 import Foundation
 import Redis
@@ -16,21 +17,29 @@ struct Status: ParsableCommand {
     @Option(help: "Key prefix (default: $KEY_PREFIX or caa).")
     var keyPrefix: String?
 
+    @Flag(help: "Print the JSON of GET /v1/status instead of text.")
+    var json = false
+
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ServiceConfiguration.mergedEnvironment()
         let url = redisURL ?? environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
         guard let app = app ?? environment["QISCUS_APP_ID"] else {
             throw ValidationError("QISCUS_APP_ID is not set (or pass --app)")
         }
-        let keys = try Keyspace(prefix: keyPrefix ?? environment["KEY_PREFIX"] ?? "caa", app: app)
+        let store = AllocationStore(keys: try Keyspace(prefix: keyPrefix ?? environment["KEY_PREFIX"] ?? "caa", app: app))
         let connection = RedisConnection(configuration: try RedisConfiguration(url: url))
-        let snapshot = try AllocationStore(keys: keys).snapshot(on: connection)
-        let inFlight = snapshot.states.values.filter { $0 == "f" }.count
-        let assigned = snapshot.states.values.filter { $0 == "a" }.count
+        let summary = try store.summary(on: connection)
+        let dead = try store.deadRooms(limit: 20, on: connection)
+        if json {
+            let status = ServiceStatus(summary: summary, dead: dead)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            print(String(decoding: try encoder.encode(status), as: UTF8.self))
+            return
+        }
         print("app \(app) at \(connection.configuration.redacted)")
-        print("queued \(snapshot.queue.count)  in flight \(inFlight)  assigned \(assigned)  dead \(snapshot.dead.count)")
-        if !snapshot.queue.isEmpty { print("queue head: \(snapshot.queue.prefix(10).joined(separator: " "))") }
-        for (agent, load) in snapshot.loads.sorted(by: { $0.key < $1.key }) { print("agent \(agent): \(load)") }
-        for room in snapshot.dead.prefix(20) { print("dead \(room): \(snapshot.reasons[room] ?? "")") }
+        print("queued \(summary.queued)  in flight \(summary.inFlight)  dead \(summary.dead)")
+        for (agent, load) in summary.loads.sorted(by: { $0.key < $1.key }) { print("agent \(agent): \(load)") }
+        for (room, reason) in dead { print("dead \(room): \(reason)") }
     }
 }
