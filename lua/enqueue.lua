@@ -15,7 +15,7 @@
 -- KEYS[9] since   hash  room -> arrival time (us, Redis clock) of its session: its place in line when it is
 --                       requeued, and the start of the webhook-to-assignment time
 -- ARGV[1] room id (1-32 digits)
--- ARGV[2] session key ("0" or 1-18 digits, no leading zero)
+-- ARGV[2] session key ("0" or 1-19 digits: any positive Int64, no leading zero)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
 --
 -- Returns:
@@ -29,7 +29,7 @@ local room, session, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if type(room) ~= 'string' or #room > 32 or not room:match('^%d+$') then
   return {-1, 'room must be 1-32 digits'}
 end
-if type(session) ~= 'string' or #session > 18 or not (session == '0' or session:match('^[1-9]%d*$')) then
+if type(session) ~= 'string' or #session > 19 or not (session == '0' or session:match('^[1-9]%d*$')) then
   return {-1, 'session must be a decimal integer without leading zeros'}
 end
 if not cap or cap < 1 or cap % 1 ~= 0 then

@@ -31,7 +31,7 @@ local room, floor, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if type(room) ~= 'string' or #room > 32 or not room:match('^%d+$') then
   return {-1, 'room must be 1-32 digits'}
 end
-if type(floor) ~= 'string' or #floor > 18 or not (floor == '' or floor == '0' or floor:match('^[1-9]%d*$')) then
+if type(floor) ~= 'string' or #floor > 19 or not (floor == '' or floor == '0' or floor:match('^[1-9]%d*$')) then
   return {-1, 'session floor must be empty or a decimal integer without leading zeros'}
 end
 if not cap or cap < 1 or cap % 1 ~= 0 then

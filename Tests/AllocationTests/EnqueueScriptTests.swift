@@ -62,6 +62,7 @@ import Testing
         // Lengths compare first: "1000" is newer than "999".
         #expect(try f.enqueue("4", session: "1000") == .duplicate)
         #expect(try f.enqueue("4", session: "999") == .stale)
+        #expect(try f.enqueue("4", session: String(Int64.max)) == .duplicate, "any Int64 service id is a session key")
     }
 
     @Test func aDeadRoomWhoseCustomerWritesAgainIsQueuedAgain() throws {
@@ -82,7 +83,7 @@ import Testing
     @Test(arguments: [
         (["", "0", "8"], "room"), (["12a", "0", "8"], "room"), ([String(repeating: "1", count: 33), "0", "8"], "room"),
         (["1\r\nFLUSHALL", "0", "8"], "room"), (["1", "01", "8"], "session"), (["1", "-1", "8"], "session"),
-        (["1", String(repeating: "9", count: 19), "8"], "session"), (["1", "0", "0"], "wake cap"),
+        (["1", String(repeating: "9", count: 20), "8"], "session"), (["1", "0", "0"], "wake cap"),
         (["1", "0", "x"], "wake cap"),
     ])
     func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) throws {

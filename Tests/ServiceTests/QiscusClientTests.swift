@@ -1,0 +1,294 @@
+import Foundation
+import HTTPClient
+import HTTPServer
+import Qiscus
+import QiscusSimulator
+import Synchronization
+import Testing
+import TestSupport
+
+/// `QiscusClient` against the in-process simulator (one simulator and server per test, on a free port).
+@Suite struct QiscusClientTests {
+    /// A running simulator with `agents` agents (ids 150001...), stopped by `stop()`.
+    final class Fixture: Sendable {
+        let simulator: QiscusSimulator
+        let server: HTTPServer
+        let baseURL: String
+
+        init(agents: Int, configuration: SimulatorConfiguration = SimulatorConfiguration()) throws {
+            simulator = QiscusSimulator(configuration: configuration, agents: agents)
+            server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0), router: simulator.router)
+            try server.start()
+            baseURL = "http://127.0.0.1:\(server.port)"
+        }
+
+        func stop() { server.stop() }
+
+        func client(secretKey: String = "sim-secret", timeout: Double = 2, pageSize: Int = 100,
+                    maxPages: Int = 5) -> QiscusClient {
+            QiscusClient(configuration: .init(baseURL: baseURL + "/", appID: "sim-app", secretKey: secretKey,
+                                              timeout: timeout, pageSize: pageSize, maxPages: maxPages))
+        }
+
+        /// POSTs a control request (`/sim/agents`, `/sim/faults`) and requires a 200.
+        func control(_ path: String, _ json: String) throws {
+            let response = try HTTPClient().perform(HTTPClientRequest(method: "POST", url: baseURL + path,
+                                                                      body: .json(Data(json.utf8))))
+            try #require(response.status == 200, "\(path): \(response.status) \(response.text)")
+        }
+    }
+
+    /// The error `body` throws, as a `QiscusError`.
+    static func failure<T>(_ body: () throws -> T) -> QiscusError? {
+        do {
+            _ = try body()
+            return nil
+        } catch {
+            return error as? QiscusError
+        }
+    }
+
+    // MARK: - Available agents
+
+    @Test func onlineAgentsFollowsTheCursorAndDropsOfflineAgents() throws {
+        let fixture = try Fixture(agents: 8)
+        defer { fixture.stop() }
+        try fixture.control("/sim/agents", #"[{"id":150002,"is_available":false},{"id":150005,"force_offline":true},"#
+                            + #"{"id":150008,"is_available":false,"force_offline":true}]"#)
+
+        let agents = try fixture.client(pageSize: 3).onlineAgents(room: "1001")
+        #expect(agents.map(\.id) == [150_001, 150_003, 150_004, 150_006, 150_007],
+                "online agents of all three pages, in listing order")
+        #expect(agents.allSatisfy { $0.isOnline })
+        #expect(fixture.simulator.report().apiCalls == 3, "8 agents in pages of 3: three calls, then meta.after is null")
+    }
+
+    @Test func onlineAgentsStopsAfterMaxPages() throws {
+        let fixture = try Fixture(agents: 8)
+        defer { fixture.stop() }
+        let agents = try fixture.client(pageSize: 3, maxPages: 2).onlineAgents(room: "1001")
+        #expect(agents.map(\.id) == Array(150_001...150_006))
+        #expect(fixture.simulator.report().apiCalls == 2)
+    }
+
+    @Test func onlineAgentsOfASinglePageMakesOneCall() throws {
+        let fixture = try Fixture(agents: 8)
+        defer { fixture.stop() }
+        let agents = try fixture.client(pageSize: 8).onlineAgents(room: "1001")
+        #expect(agents.count == 8)
+        #expect(fixture.simulator.report().apiCalls == 1)
+    }
+
+    @Test func onlineAgentsReportsTheLoadOfEachAgent() throws {
+        let fixture = try Fixture(agents: 3)
+        defer { fixture.stop() }
+        let client = fixture.client()
+        #expect(try client.assign(room: "11", agent: 150_002) == .assigned)
+        #expect(try client.assign(room: "12", agent: 150_002) == .assigned)
+        let loads = try client.onlineAgents(room: "13").map { [$0.id, $0.currentCustomerCount] }
+        #expect(loads == [[150_001, 0], [150_002, 2], [150_003, 0]])
+    }
+
+    // MARK: - Assign
+
+    @Test func assignThenASecondAgentOnTheSameRoomIsAlreadyAssigned() throws {
+        let fixture = try Fixture(agents: 2)
+        defer { fixture.stop() }
+        let client = fixture.client()
+        #expect(try client.assign(room: "57491250", agent: 150_001) == .assigned)
+        #expect(try client.assign(room: "57491250", agent: 150_002) == .alreadyAssigned,
+                "max_agent=1: Qiscus's \"exceed max agents\" means the room has its agent")
+        let report = fixture.simulator.report()
+        #expect(report.rooms["57491250"] == 150_001, "the first agent keeps the room")
+        #expect(report.assigns.count == 1)
+        #expect(report.conflicts == 1)
+    }
+
+    @Test func assignOfAnUnknownAgentIsRejectedAndNotRetryable() throws {
+        let fixture = try Fixture(agents: 1)
+        defer { fixture.stop() }
+        let error = Self.failure { try fixture.client().assign(room: "5", agent: 999) }
+        guard case .rejected(let status, let message)? = error else {
+            Issue.record("expected .rejected, got \(String(describing: error))")
+            return
+        }
+        #expect(status == 400)
+        #expect(message.contains("Agent not found"))
+        #expect(error?.isRetryable == false)
+    }
+
+    // MARK: - Failures
+
+    @Test func wrongSecretIsUnauthorizedAndNotRetryable() throws {
+        let fixture = try Fixture(agents: 2)
+        defer { fixture.stop() }
+        let client = fixture.client(secretKey: "not-the-secret")
+        let listing = Self.failure { try client.onlineAgents(room: "1") }
+        #expect(listing == .unauthorized(status: 401))
+        let assigning = Self.failure { try client.assign(room: "1", agent: 150_001) }
+        #expect(assigning == .unauthorized(status: 401))
+        #expect(listing?.isRetryable == false)
+        #expect(listing?.description.contains("not-the-secret") == false, "the secret is never in the reason")
+        #expect(fixture.simulator.report().assigns.isEmpty)
+    }
+
+    @Test func rateLimitIsRetryableWithRetryAfter() throws {
+        let fixture = try Fixture(agents: 2)
+        defer { fixture.stop() }
+        try fixture.control("/sim/faults", #"{"rate_limit_rate":1.0}"#)
+        let client = fixture.client()
+        let listing = Self.failure { try client.onlineAgents(room: "1") }
+        #expect(listing == .rateLimited(retryAfter: 1))
+        #expect(listing?.isRetryable == true)
+        let assigning = Self.failure { try client.assign(room: "1", agent: 150_001) }
+        #expect(assigning == .rateLimited(retryAfter: 1))
+        #expect(fixture.simulator.report().assigns.isEmpty)
+    }
+
+    @Test func serverErrorIsRetryable() throws {
+        let fixture = try Fixture(agents: 2)
+        defer { fixture.stop() }
+        try fixture.control("/sim/faults", #"{"server_error_rate":1.0}"#)
+        let client = fixture.client()
+        for error in [Self.failure { try client.onlineAgents(room: "1") },
+                      Self.failure { try client.assign(room: "1", agent: 150_001) }] {
+            guard case .server(let status, _)? = error else {
+                Issue.record("expected .server, got \(String(describing: error))")
+                continue
+            }
+            #expect(status == 500)
+            #expect(error?.isRetryable == true)
+        }
+    }
+
+    @Test func latencyAboveTheTimeoutIsATimeout() throws {
+        let fixture = try Fixture(agents: 2)
+        defer { fixture.stop() }
+        try fixture.control("/sim/faults", #"{"latency_ms":900}"#)
+        let client = fixture.client(timeout: 0.3)
+        let started = Date()
+        let error = Self.failure { try client.onlineAgents(room: "1") }
+        let elapsed = Date().timeIntervalSince(started)
+        guard case .timeout? = error else {
+            Issue.record("expected .timeout, got \(String(describing: error))")
+            return
+        }
+        #expect(error?.isRetryable == true)
+        #expect(elapsed < 0.85, "the client gave up at its timeout, not when the answer came (\(elapsed) s)")
+    }
+
+    @Test func nothingListeningIsUnreachable() throws {
+        let port = try RedisServerProcess.freePort()
+        let client = QiscusClient(configuration: .init(baseURL: "http://127.0.0.1:\(port)", appID: "a", secretKey: "s",
+                                                       timeout: 1))
+        for error in [Self.failure { try client.onlineAgents(room: "1") },
+                      Self.failure { try client.assign(room: "1", agent: 1) }] {
+            guard case .unreachable? = error else {
+                Issue.record("expected .unreachable, got \(String(describing: error))")
+                continue
+            }
+            #expect(error?.isRetryable == true)
+        }
+    }
+
+    /// A scripted API: answers each request with the next response of `answers`, recording the requests.
+    final class ScriptedAPI: Sendable {
+        final class Script: Sendable {
+            let answers: Mutex<[ServerResponse]>
+            let requests = Mutex<[ServerRequest]>([])
+            init(_ answers: [ServerResponse]) { self.answers = Mutex(answers) }
+        }
+
+        let server: HTTPServer
+        let script: Script
+        let baseURL: String
+        var requests: [ServerRequest] { script.requests.withLock { $0 } }
+
+        init(_ answers: [ServerResponse]) throws {
+            let script = Script(answers)
+            self.script = script
+            var router = Router()
+            let handler: Router.Handler = { request in
+                script.requests.withLock { $0.append(request) }
+                return script.answers.withLock { $0.isEmpty ? .text("no more answers", status: 599) : $0.removeFirst() }
+            }
+            router.on("GET", "/api/v2/admin/service/available_agents", handler)
+            router.on("POST", "/api/v1/admin/service/assign_agent", handler)
+            server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0), router: router)
+            try server.start()
+            baseURL = "http://127.0.0.1:\(server.port)"
+        }
+
+        func client() -> QiscusClient {
+            QiscusClient(configuration: .init(baseURL: baseURL, appID: "app-1", secretKey: "key-1", timeout: 2,
+                                              pageSize: 2, maxPages: 3))
+        }
+    }
+
+    @Test func requestsCarryQiscusHeadersQueryAndForm() throws {
+        let fixturePage = try QiscusPayloadTests.fixture("available-agents")
+        let api = try ScriptedAPI([
+            ServerResponse(status: 200, headers: [("Content-Type", "application/json")], body: fixturePage),
+            .text(#"{"status":200,"data":{"agents":[]},"meta":{"after":"MTUwODUz","per_page":2}}"#),
+            ServerResponse(status: 200, body: try QiscusPayloadTests.fixture("assign-agent-ok")),
+            ServerResponse(status: 400, body: try QiscusPayloadTests.fixture("assign-agent-exceed")),
+        ])
+        defer { api.server.stop() }
+        let client = api.client()
+        let agents = try client.onlineAgents(room: "57491250")
+        #expect(agents.map(\.id) == [150_851], "only Budi of the fixture page is online")
+        #expect(try client.assign(room: "57491250", agent: 150_851) == .assigned)
+        #expect(try client.assign(room: "57491250", agent: 150_852) == .alreadyAssigned)
+
+        let requests = api.requests
+        try #require(requests.count == 4, "an empty page ends the listing even with a cursor")
+        for request in requests {
+            #expect(request.header("Qiscus-App-Id") == "app-1")
+            #expect(request.header("Qiscus-Secret-Key") == "key-1")
+        }
+        #expect(requests[0].query == ["room_id": "57491250", "limit": "2", "is_available_in_room": "true"])
+        #expect(requests[1].query["cursor_after"] == "MTUwODUz", "meta.after is passed back as cursor_after")
+        let form = Dictionary(uniqueKeysWithValues: String(decoding: requests[2].body, as: UTF8.self)
+            .split(separator: "&").map { pair -> (String, String) in
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                return (parts[0], parts.count > 1 ? parts[1] : "")
+            })
+        #expect(form == ["room_id": "57491250", "agent_id": "150851", "max_agent": "1"])
+        #expect(requests[2].header("Content-Type") == "application/x-www-form-urlencoded")
+    }
+
+    @Test func answersAreSortedIntoErrorKinds() throws {
+        let api = try ScriptedAPI([
+            .text("<html>oops</html>"),
+            .text(#"{"errors":"slow down"}"#, status: 429),
+            .text(#"{"errors":"forbidden"}"#, status: 403),
+            .text(#"{"errors":"Room is resolved","status":400}"#, status: 400),
+            .text("bad gateway", status: 502),
+        ])
+        defer { api.server.stop() }
+        let client = api.client()
+        let garbled = Self.failure { try client.onlineAgents(room: "1") }
+        guard case .invalidResponse? = garbled else {
+            Issue.record("expected .invalidResponse, got \(String(describing: garbled))")
+            return
+        }
+        #expect(garbled?.isRetryable == false)
+        #expect(Self.failure { try client.onlineAgents(room: "1") } == .rateLimited(retryAfter: nil),
+                "no Retry-After header: no advice")
+        #expect(Self.failure { try client.assign(room: "1", agent: 2) } == .unauthorized(status: 403))
+        #expect(Self.failure { try client.assign(room: "1", agent: 2) }
+                == .rejected(status: 400, message: "Room is resolved"), "a resolved room is refused for good")
+        #expect(Self.failure { try client.assign(room: "1", agent: 2) } == .server(status: 502, body: "bad gateway"))
+    }
+
+    @Test func retryableKindsAreTheTransientOnes() {
+        let cases: [(QiscusError, Bool)] = [
+            (.rateLimited(retryAfter: nil), true), (.server(status: 503, body: ""), true), (.timeout("t"), true),
+            (.unreachable("u"), true), (.unauthorized(status: 403), false),
+            (.rejected(status: 400, message: "resolved"), false), (.invalidResponse("x"), false),
+        ]
+        for (error, retryable) in cases {
+            #expect(error.isRetryable == retryable, "\(error.kind)")
+        }
+    }
+}

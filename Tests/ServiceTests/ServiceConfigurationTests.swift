@@ -1,0 +1,193 @@
+import AllocatorService
+import Foundation
+import Logging
+import Redis
+import Testing
+
+/// `ServiceConfiguration.load`: defaults, every variable, bad values, `.env`.
+@Suite struct ServiceConfigurationTests {
+    static let secret = "sk-7f3a9c1e-VERY-SECRET-b2d4"
+    static let required = ["QISCUS_APP_ID": "demo-app", "QISCUS_SECRET_KEY": secret]
+
+    static func load(_ extra: [String: String], dotEnv: URL? = nil) throws -> ServiceConfiguration {
+        try ServiceConfiguration.load(environment: required.merging(extra) { $1 }, dotEnv: dotEnv)
+    }
+
+    /// The `ConfigurationError` loading `environment` throws (nil when it loads).
+    static func configurationError(_ environment: [String: String]) -> ConfigurationError? {
+        do {
+            _ = try ServiceConfiguration.load(environment: environment, dotEnv: nil)
+            return nil
+        } catch let error as ConfigurationError {
+            return error
+        } catch {
+            Issue.record("not a ConfigurationError: \(error)")
+            return nil
+        }
+    }
+
+    /// A new empty temporary directory.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("caa-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func defaultsNeedOnlyTheCredentials() throws {
+        let c = try Self.load([:])
+        #expect(c.httpHost == "0.0.0.0")
+        #expect(c.httpPort == 8080)
+        #expect(c.redis == RedisConfiguration(host: "127.0.0.1", port: 6379, database: 0))
+        #expect(c.qiscusBaseURL == "https://omnichannel.qiscus.com")
+        #expect(c.qiscusAppID == "demo-app")
+        #expect(c.qiscusSecretKey == Self.secret)
+        #expect(c.maxCustomersPerAgent == 2)
+        #expect(c.webhookSecret == nil)
+        #expect(c.workerConcurrency == 8)
+        #expect(c.leaseSeconds == 30)
+        #expect(c.qiscusTimeoutSeconds == 5)
+        #expect(c.reconcileSeconds == 15)
+        #expect(c.keyPrefix == "caa")
+        #expect(c.logLevel == .info)
+        #expect(try c.keyspace.queue == "caa:{demo-app}:queue")
+    }
+
+    @Test func everyVariableIsRead() throws {
+        let c = try Self.load([
+            "HTTP_HOST": "127.0.0.1", "HTTP_PORT": "9191", "REDIS_URL": "redis://alloc:p%40ss@redis.internal:6380/3",
+            "QISCUS_BASE_URL": "https://multichannel.qiscus.com", "MAX_CUSTOMERS_PER_AGENT": "5",
+            "WEBHOOK_SECRET": "hook-secret", "WORKER_CONCURRENCY": "16", "LEASE_SECONDS": "60",
+            "QISCUS_TIMEOUT_SECONDS": "2.5", "RECONCILE_SECONDS": "3", "KEY_PREFIX": "alloc", "LOG_LEVEL": "DEBUG",
+        ])
+        #expect(c.httpHost == "127.0.0.1")
+        #expect(c.httpPort == 9191)
+        #expect(c.redis == RedisConfiguration(host: "redis.internal", port: 6380, username: "alloc", password: "p@ss",
+                                              database: 3))
+        #expect(c.qiscusBaseURL == "https://multichannel.qiscus.com")
+        #expect(c.maxCustomersPerAgent == 5)
+        #expect(c.webhookSecret == "hook-secret")
+        #expect(c.workerConcurrency == 16)
+        #expect(c.leaseSeconds == 60)
+        #expect(c.qiscusTimeoutSeconds == 2.5)
+        #expect(c.reconcileSeconds == 3)
+        #expect(c.keyPrefix == "alloc")
+        #expect(c.logLevel == .debug)
+        #expect(try c.keyspace.queue == "alloc:{demo-app}:queue")
+    }
+
+    @Test func valuesAreTrimmedAndBlankMeansUnset() throws {
+        let c = try Self.load(["HTTP_PORT": " 9000 ", "WEBHOOK_SECRET": "   ", "LOG_LEVEL": ""])
+        #expect(c.httpPort == 9000)
+        #expect(c.webhookSecret == nil)
+        #expect(c.logLevel == .info)
+    }
+
+    static let badValues: [(String, [String: String])] = [
+        ("HTTP_PORT", ["HTTP_PORT": "70000"]),
+        ("HTTP_PORT", ["HTTP_PORT": "-1"]),
+        ("REDIS_URL", ["REDIS_URL": "http://x"]),
+        ("REDIS_URL", ["REDIS_URL": "redis://127.0.0.1:6379/x"]),
+        ("MAX_CUSTOMERS_PER_AGENT", ["MAX_CUSTOMERS_PER_AGENT": "0"]),
+        ("WORKER_CONCURRENCY", ["WORKER_CONCURRENCY": "abc"]),
+        ("LEASE_SECONDS", ["LEASE_SECONDS": "10", "QISCUS_TIMEOUT_SECONDS": "5"]),
+        ("LEASE_SECONDS", ["LEASE_SECONDS": "8"]),
+        ("QISCUS_TIMEOUT_SECONDS", ["QISCUS_TIMEOUT_SECONDS": "soon"]),
+        ("RECONCILE_SECONDS", ["RECONCILE_SECONDS": "0"]),
+        ("LOG_LEVEL", ["LOG_LEVEL": "loud"]),
+        ("KEY_PREFIX", ["KEY_PREFIX": "caa{x}"]),
+        ("KEY_PREFIX", ["KEY_PREFIX": "has space"]),
+        ("QISCUS_BASE_URL", ["QISCUS_BASE_URL": "ftp://x"]),
+        ("QISCUS_BASE_URL", ["QISCUS_BASE_URL": "omnichannel.qiscus.com"]),
+        ("QISCUS_APP_ID", ["QISCUS_APP_ID": ""]),
+        ("QISCUS_APP_ID", ["QISCUS_APP_ID": "app{1}"]),
+        ("QISCUS_SECRET_KEY", ["QISCUS_SECRET_KEY": " "]),
+    ]
+
+    @Test(arguments: badValues)
+    func badValueNamesItsVariable(variable: String, environment: [String: String]) throws {
+        let error = try #require(Self.configurationError(Self.required.merging(environment) { $1 }),
+                                 "\(environment) must be refused")
+        #expect(error.variable == variable, "\(error)")
+        #expect(error.description.hasPrefix("configuration error: \(variable) "))
+        #expect(!error.description.contains("\n"), "one line for the operator")
+        #expect(!error.description.contains("\(variable) \(variable)"), "the name once: \(error)")
+        #expect(!error.description.contains(Self.secret), "the secret key never appears: \(error)")
+    }
+
+    @Test func missingAppIDIsNamed() throws {
+        let error = try #require(Self.configurationError(["QISCUS_SECRET_KEY": Self.secret]))
+        #expect(error.variable == "QISCUS_APP_ID")
+        #expect(!error.description.contains(Self.secret))
+        let noSecret = try #require(Self.configurationError(["QISCUS_APP_ID": "demo-app"]))
+        #expect(noSecret.variable == "QISCUS_SECRET_KEY")
+    }
+
+    @Test func theSecretKeyNeverAppearsInAnError() throws {
+        // Also when the secret was pasted into the wrong variable or into a URL.
+        let environments: [[String: String]] = [
+            ["LEASE_SECONDS": "3"],
+            ["REDIS_URL": "redis://user:\(Self.secret)@host:99999/0"],
+            ["REDIS_URL": "rediss://:\(Self.secret)@host:6379/0"],
+            ["QISCUS_BASE_URL": "ftp://app:\(Self.secret)@example.com"],
+            ["WORKER_CONCURRENCY": Self.secret],
+            ["QISCUS_TIMEOUT_SECONDS": "5 \(Self.secret)"],
+        ]
+        for environment in environments {
+            let error = try #require(Self.configurationError(Self.required.merging(environment) { $1 }))
+            #expect(!error.description.contains(Self.secret), "\(error.variable): \(error)")
+            #expect(!"\(error)".contains(Self.secret))
+            #expect(!String(reflecting: error).contains(Self.secret))
+        }
+    }
+
+    @Test func aURLPasswordIsMaskedInTheError() throws {
+        let error = try #require(Self.configurationError(
+            Self.required.merging(["QISCUS_BASE_URL": "ftp://admin:hunter2-pw@example.com/api"]) { $1 }))
+        #expect(error.variable == "QISCUS_BASE_URL")
+        #expect(!error.description.contains("hunter2-pw"), "\(error)")
+        #expect(error.description.contains("example.com"), "the rest of the value still helps: \(error)")
+    }
+
+    @Test func dotEnvIsReadAndTheRealEnvironmentWins() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent(".env")
+        try """
+        # written by the test
+        QISCUS_APP_ID=from-file
+        export QISCUS_SECRET_KEY="quoted secret # not a comment"
+        MAX_CUSTOMERS_PER_AGENT=3 # a comment
+        WORKER_CONCURRENCY = 4
+        KEY_PREFIX='filepre'
+        LOG_LEVEL=warning
+
+        not a variable line
+        """.write(to: file, atomically: true, encoding: .utf8)
+
+        let c = try ServiceConfiguration.load(environment: ["MAX_CUSTOMERS_PER_AGENT": "7", "LOG_LEVEL": "error"],
+                                              dotEnv: file)
+        #expect(c.qiscusAppID == "from-file")
+        #expect(c.qiscusSecretKey == "quoted secret # not a comment")
+        #expect(c.maxCustomersPerAgent == 7, "the real environment wins over .env")
+        #expect(c.logLevel == .error, "the real environment wins over .env")
+        #expect(c.workerConcurrency == 4)
+        #expect(c.keyPrefix == "filepre")
+
+        // A bad value in .env is named like one from the environment.
+        try "QISCUS_APP_ID=a\nQISCUS_SECRET_KEY=b\nHTTP_PORT=99999\n".write(to: file, atomically: true, encoding: .utf8)
+        let fromFile = #expect(throws: ConfigurationError.self) {
+            try ServiceConfiguration.load(environment: [:], dotEnv: file)
+        }
+        #expect(fromFile?.variable == "HTTP_PORT")
+        // ...and the environment can override it.
+        #expect(try ServiceConfiguration.load(environment: ["HTTP_PORT": "81"], dotEnv: file).httpPort == 81)
+    }
+
+    @Test func aMissingDotEnvFileIsNoError() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let c = try Self.load([:], dotEnv: directory.appendingPathComponent(".env"))
+        #expect(c.qiscusAppID == "demo-app")
+        #expect(c.maxCustomersPerAgent == 2)
+    }
+}
