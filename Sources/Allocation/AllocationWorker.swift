@@ -15,12 +15,14 @@ public final class AllocationWorker: @unchecked Sendable {
     let settings: WorkerSettings
     let logger: Logger
     let shouldStop: @Sendable () -> Bool
+    let checkpoint: @Sendable (WorkerStep) -> Void
     /// Set after a room found no capacity: until a slot frees (`c` token), queue tokens are not worth a try.
     private(set) var starved = false
     private var claims = 0
 
     public init(name: String, store: AllocationStore, connection: RedisConnection, gateway: AgentGateway,
-                settings: WorkerSettings, logger: Logger, shouldStop: @escaping @Sendable () -> Bool) {
+                settings: WorkerSettings, logger: Logger, shouldStop: @escaping @Sendable () -> Bool,
+                checkpoint: @escaping @Sendable (WorkerStep) -> Void = { _ in }) {
         self.name = name
         self.store = store
         self.connection = connection
@@ -30,6 +32,7 @@ public final class AllocationWorker: @unchecked Sendable {
         logger[metadataKey: "worker"] = "\(name)"
         self.logger = logger
         self.shouldStop = shouldStop
+        self.checkpoint = checkpoint
     }
 
     /// Works until `shouldStop` turns true; a room in hand is finished (or requeued) first.
@@ -64,6 +67,7 @@ public final class AllocationWorker: @unchecked Sendable {
             return try step()
         case .claimed:
             guard let room = claim.room else { throw AllocationError.unexpectedReply(script: "claim", reply: "no room") }
+            checkpoint(.claimed)
             let outcome = try allocate(room: room, token: token, reserved: claim.reservedAgent)
             Counter(label: "caa_allocations_total", dimensions: [("outcome", outcome.label)]).increment()
             if case .noCapacity = outcome { starved = true }
@@ -105,6 +109,7 @@ public final class AllocationWorker: @unchecked Sendable {
                 throw AllocationError.unexpectedReply(script: "reserve", reply: "\(reservation.values)")
             }
             log[metadataKey: "agent"] = "\(agent)"
+            checkpoint(.reserved)
             return try assign(room: room, token: token, agent: agent, log: log)
         }
     }
@@ -112,7 +117,9 @@ public final class AllocationWorker: @unchecked Sendable {
     private func assign(room: String, token: String, agent: Int, log: Logger) throws -> AllocationOutcome {
         switch try call("assign_agent", room: room, token: token, log: log, { try gateway.assign(room: room, agent: agent) }) {
         case .success:
+            checkpoint(.assigned)
             let commit = try store.commit(room: room, token: token, agent: agent, on: connection)
+            checkpoint(.committed)
             switch commit.code {
             case .committed:
                 let waited = commit.waitedMilliseconds

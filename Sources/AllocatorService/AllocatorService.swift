@@ -56,11 +56,12 @@ public final class AllocatorService: Sendable {
                                                 timeout: configuration.qiscusTimeoutSeconds)
         let instance = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let shouldStop: @Sendable () -> Bool = { [stopping] in stopping.isSet }
+        let checkpoint = Self.crashCheckpoint(configuration.crashAt)
         for index in 0..<configuration.workerConcurrency {
             let worker = AllocationWorker(name: "\(instance)-w\(index)", store: store,
                                           connection: RedisConnection(configuration: configuration.redis),
                                           gateway: QiscusGateway(configuration: qiscus), settings: settings,
-                                          logger: logger, shouldStop: shouldStop)
+                                          logger: logger, shouldStop: shouldStop, checkpoint: checkpoint)
             spawn("worker-\(index)") { worker.run() }
         }
         let housekeeper = Housekeeper(store: store, connection: RedisConnection(configuration: configuration.redis),
@@ -83,6 +84,15 @@ public final class AllocatorService: Sendable {
         running.wait()
         pool.closeIdle()
         logger.info("stopped")
+    }
+
+    /// For crash tests only: `ALLOCATOR_CRASH_AT=<step>` kills the process with SIGKILL at that step of the
+    /// first allocation that reaches it, as `kill -9` would.
+    static func crashCheckpoint(_ step: WorkerStep?) -> @Sendable (WorkerStep) -> Void {
+        guard let step else { return { _ in } }
+        return { reached in
+            if reached == step { kill(getpid(), SIGKILL) }
+        }
     }
 
     private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {

@@ -22,6 +22,8 @@ public struct ServiceConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// Threads of the webhook server.
     public var httpThreads: Int = 4
+    /// Test only (`ALLOCATOR_CRASH_AT`): the worker step at which the process kills itself with SIGKILL.
+    public var crashAt: WorkerStep?
 
     public init() {}
 
@@ -95,6 +97,13 @@ public struct ServiceConfiguration: Sendable {
         if let prefix = value("KEY_PREFIX") { c.keyPrefix = prefix }
         do { _ = try Keyspace(prefix: c.keyPrefix, app: c.qiscusAppID) } catch {
             throw ConfigurationError(variable: "KEY_PREFIX", problem: "must be 1-128 characters without braces or spaces")
+        }
+        if let step = value("ALLOCATOR_CRASH_AT") {
+            guard let parsed = WorkerStep(rawValue: step) else {
+                throw ConfigurationError(variable: "ALLOCATOR_CRASH_AT",
+                                         problem: "must be one of \(WorkerStep.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            c.crashAt = parsed
         }
         if let level = value("LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {

@@ -43,9 +43,10 @@ public final class ServiceHarness: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// Starts one more `allocator serve`; returns its index.
+    /// Starts one more `allocator serve`; returns its index. Waits for `/readyz` unless `waitUntilReady` is
+    /// false (for an instance expected to die at once).
     @discardableResult
-    public func startInstance(environment: [String: String] = [:]) throws -> Int {
+    public func startInstance(environment: [String: String] = [:], waitUntilReady: Bool = true) throws -> Int {
         let index = instances.count
         let port = try RedisServerProcess.freePort()
         var env = baseEnvironment
@@ -56,7 +57,7 @@ public final class ServiceHarness: @unchecked Sendable {
         instances.append(process)
         let url = "http://127.0.0.1:\(port)"
         instanceURLs.append(url)
-        try waitUntilAnswering(url + "/readyz", process: process, log: "instance-\(index).log")
+        if waitUntilReady { try waitUntilAnswering(url + "/readyz", process: process, log: "instance-\(index).log") }
         return index
     }
 
