@@ -10,9 +10,10 @@ public enum AllocationScripts {
     public static let release = script("release")
     public static let recover = script("recover")
     public static let extend = script("extend")
+    public static let revive = script("revive")
 
     /// Every script, e.g. to `SCRIPT LOAD` them all at start-up.
-    public static let all: [RedisScript] = [enqueue, claim, reserve, commit, rollback, release, recover, extend]
+    public static let all: [RedisScript] = [enqueue, claim, reserve, commit, rollback, release, recover, extend, revive]
 
     /// Loads every script into the server's cache (readiness check at start-up).
     public static func loadAll(on connection: RedisConnection) throws {

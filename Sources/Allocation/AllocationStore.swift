@@ -89,6 +89,13 @@ public struct AllocationStore: Sendable {
                 keys: [keys.state, keys.lease, keys.owner], arguments: [room, token, String(leaseMilliseconds)])
     }
 
+    /// Queues dead rooms again at their place in line: `room`, or the oldest `batch` of them.
+    public func revive(room: String? = nil, batch: Int = 1000, on connection: RedisConnection) throws -> ScriptResult<ReviveCode> {
+        try run(AllocationScripts.revive, as: ReviveCode.self, on: connection,
+                keys: [keys.queue, keys.state, keys.dead, keys.reason, keys.since, keys.wake],
+                arguments: [room ?? "", String(batch), String(wakeCap)])
+    }
+
     /// Runs a script and decodes `{code, values...}`; code -1 is thrown as `invalidArgument`.
     private func run<Code: ScriptCode>(_ script: RedisScript, as: Code.Type, on connection: RedisConnection,
                                        keys: [String], arguments: [String]) throws -> ScriptResult<Code> {

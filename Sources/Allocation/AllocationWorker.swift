@@ -86,11 +86,11 @@ public final class AllocationWorker: @unchecked Sendable {
                 candidates = agents
             case .leaseLost:
                 return .leaseLost
-            case .failed(let reason), .stopping(let reason):
+            case .stopping(let reason):
                 _ = try store.rollback(room: room, token: token, agent: nil, to: .requeue, on: connection)
-                log.warning("could not list agents; room requeued at the head", metadata: ["reason": "\(reason)"])
-                pause(settings.retry.maxDelay / 5)
                 return .requeued(reason: reason)
+            case .failed(let reason):
+                return try giveUp(room: room, token: token, agent: nil, reason: "available_agents: \(reason)", log: log)
             }
         }
         let reservation = try store.reserve(room: room, token: token, limit: settings.limit, strategy: settings.strategy,
@@ -143,12 +143,18 @@ public final class AllocationWorker: @unchecked Sendable {
             _ = try store.rollback(room: room, token: token, agent: agent, to: .requeue, on: connection)
             return .requeued(reason: reason)
         case .failed(let reason):
-            let result = try store.rollback(room: room, token: token, agent: agent,
-                                            to: .dead(reason: "assign_agent: \(reason)"), on: connection)
-            guard result.code == .dead else { return .leaseLost }
-            log.error("assign failed for good; room moved to the dead list", metadata: ["reason": "\(reason)"])
-            return .dead(reason: reason)
+            return try giveUp(room: room, token: token, agent: agent, reason: "assign_agent: \(reason)", log: log)
         }
+    }
+
+    /// After the last try: the room goes to the dead list with its reason (`allocator requeue-dead` brings it
+    /// back), its reservation is freed.
+    private func giveUp(room: String, token: String, agent: Int?, reason: String, log: Logger) throws -> AllocationOutcome {
+        let result = try store.rollback(room: room, token: token, agent: agent, to: .dead(reason: String(reason.prefix(500))),
+                                        on: connection)
+        guard result.code == .dead else { return .leaseLost }
+        log.error("Qiscus call failed for good; room moved to the dead list", metadata: ["reason": "\(reason)"])
+        return .dead(reason: reason)
     }
 
     enum CallResult<T> {

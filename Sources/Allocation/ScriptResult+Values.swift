@@ -20,6 +20,11 @@ extension ScriptResult where Code == ReleaseCode {
     public var agent: Int? { values.first.flatMap { Int($0) } }
 }
 
+extension ScriptResult where Code == ReviveCode {
+    /// The rooms queued again, oldest first.
+    public var rooms: [String] { values }
+}
+
 extension ScriptResult where Code == RecoverCode {
     /// The rooms put back at the head, in queue order.
     public var rooms: [String] { values }

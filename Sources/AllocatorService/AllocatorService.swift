@@ -49,7 +49,7 @@ public final class AllocatorService: Sendable {
         try server.start()
         let settings = WorkerSettings(limit: configuration.maxCustomersPerAgent,
                                       leaseMilliseconds: configuration.leaseSeconds * 1000,
-                                      retry: RetryPolicy(attempts: 4, baseDelay: 0.2,
+                                      retry: RetryPolicy(attempts: configuration.qiscusMaxAttempts, baseDelay: 0.5,
                                                          maxDelay: max(1, Double(configuration.leaseSeconds) / 6)))
         let qiscus = QiscusClient.Configuration(baseURL: configuration.qiscusBaseURL, appID: configuration.qiscusAppID,
                                                 secretKey: configuration.qiscusSecretKey,

@@ -69,7 +69,7 @@ import TestSupport
         let down = Failure(isRetryable: true, retryAfter: nil, kind: "server")
         let gateway = ScriptedGateway(agents: [.init(id: 7, reportedLoad: 0)], assignResults: [down, down, down])
         let outcome = try worker(f, gateway).step()
-        #expect(outcome == .dead(reason: "scripted server"))
+        #expect(outcome == .dead(reason: "assign_agent: scripted server"))
         let snapshot = try f.snapshot()
         #expect(snapshot.dead == ["1"] && snapshot.reasons["1"] == "assign_agent: scripted server" && snapshot.loads.isEmpty)
         #expect(gateway.assigns.count == 3)
@@ -80,8 +80,27 @@ import TestSupport
         try f.enqueue("1")
         let gateway = ScriptedGateway(agents: [.init(id: 7, reportedLoad: 0)],
                                       assignResults: [Failure(isRetryable: false, retryAfter: nil, kind: "unauthorized")])
-        #expect(try worker(f, gateway).step() == .dead(reason: "scripted unauthorized"))
+        #expect(try worker(f, gateway).step() == .dead(reason: "assign_agent: scripted unauthorized"))
         #expect(gateway.assigns.count == 1)
+    }
+
+    @Test func listingAgentsFailingForGoodSendsTheRoomToTheDeadList() throws {
+        final class Down: AgentGateway {
+            var calls = 0
+            func onlineAgents(room: String) throws -> [AgentCandidate] {
+                calls += 1
+                throw Failure(isRetryable: true, retryAfter: nil, kind: "unreachable")
+            }
+            func assign(room: String, agent: Int) throws {}
+        }
+        let f = try StoreFixture()
+        try f.enqueue("1")
+        let gateway = Down()
+        let worker = AllocationWorker(name: "t", store: f.store, connection: f.redis, gateway: gateway,
+                                      settings: WorkerSettings(retry: Self.fastRetry), logger: Logger(label: "t"),
+                                      shouldStop: { false })
+        #expect(try worker.step() == .dead(reason: "available_agents: scripted unreachable"))
+        #expect(try gateway.calls == 3 && f.snapshot().dead == ["1"])
     }
 
     @Test func stoppingDuringBackoffRequeuesAtTheHead() throws {

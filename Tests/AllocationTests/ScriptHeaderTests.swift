@@ -40,6 +40,7 @@ import TestSupport
     @Test func release() throws { try Self.check(ReleaseCode.self) }
     @Test func recover() throws { try Self.check(RecoverCode.self) }
     @Test func extend() throws { try Self.check(ExtendCode.self) }
+    @Test func revive() throws { try Self.check(ReviveCode.self) }
 
     @Test func everyScriptHasAHeaderOfKeysAndArguments() {
         for script in AllocationScripts.all {
