@@ -6,7 +6,8 @@ import QiscusSimulator
 /// Real processes over loopback for end-to-end tests: a throw-away redis-server, `allocator simulate`, and
 /// any number of `allocator serve` instances, each with its log in ``directory``.
 public final class ServiceHarness: @unchecked Sendable {
-    public let redis: RedisServerProcess
+    public private(set) var redis: RedisServerProcess
+    private let redisArguments: [String]
     public let directory: URL
     public let simulatorURL: String
     public private(set) var instanceURLs: [String] = []
@@ -18,9 +19,11 @@ public final class ServiceHarness: @unchecked Sendable {
     ///   - instances: `allocator serve` processes to start.
     ///   - simulatorArguments: extra `allocator simulate` options, e.g. `["--count-lag-ms", "2000"]`.
     ///   - environment: extra variables for every instance (e.g. `WORKER_CONCURRENCY`).
+    ///   - redisArguments: extra `redis-server` options, e.g. AOF settings.
     public init(instances: Int, agents: Int, simulatorArguments: [String] = [],
-                environment: [String: String] = [:]) throws {
-        redis = try RedisServerProcess.start()
+                environment: [String: String] = [:], redisArguments: [String] = []) throws {
+        redis = try RedisServerProcess.start(arguments: redisArguments)
+        self.redisArguments = redisArguments
         directory = redis.directory
         let binary = try Self.allocatorBinary()
         let simulatorPort = try RedisServerProcess.freePort()
@@ -59,6 +62,14 @@ public final class ServiceHarness: @unchecked Sendable {
         instanceURLs.append(url)
         if waitUntilReady { try waitUntilAnswering(url + "/readyz", process: process, log: "instance-\(index).log") }
         return index
+    }
+
+    /// Kills redis-server (`kill -9`), runs `whileDown`, and starts it again on the same port and data
+    /// directory (so with AOF it comes back with its data).
+    public func restartRedis(whileDown: () throws -> Void = {}) throws {
+        redis.stop(kill: true, keepData: true)
+        try whileDown()
+        redis = try RedisServerProcess(port: redis.port, arguments: redisArguments, directory: redis.directory)
     }
 
     /// The process of instance `index`, to signal it.
