@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "CSpawn"),
         .target(name: "ChildProcess", dependencies: ["CSpawn"]),
         .target(name: "Redis", dependencies: ["CHiredis"]),
+        .target(name: "LocalStack", dependencies: ["ChildProcess", "Redis", "HTTPClient", "QiscusSimulator"]),
         .target(name: "HTTPClient", dependencies: ["CShims"]),
         .target(name: "HTTPServer", dependencies: ["CShims"]),
         .target(name: "Qiscus", dependencies: ["HTTPClient"]),
@@ -59,13 +60,14 @@ let package = Package(
             name: "allocator",
             dependencies: [
                 "Allocation", "AllocatorService", "QiscusSimulator", "HTTPServer", "HTTPClient", "Redis", "ChildProcess",
+                "LocalStack",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["Redis", "ChildProcess", "HTTPClient", "QiscusSimulator"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LocalStack", "Redis", "ChildProcess", "HTTPClient", "QiscusSimulator"], path: "Tests/TestSupport"),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation", "Redis", "TestSupport"]),

@@ -1,6 +1,6 @@
 import AllocatorService
 import ArgumentParser
-import ChildProcess
+import LocalStack
 import Foundation
 import HTTPClient
 import HTTPServer
@@ -26,7 +26,7 @@ struct Demo: ParsableCommand {
         let logger = Bootstrap.logging(level: .warning, label: "demo")
         let registry = Bootstrap.metrics()
         let (redisURL, privateRedis) = try DemoRedis.find()
-        defer { privateRedis?.terminate(grace: 2) }
+        defer { privateRedis?.stop() }
 
         let simulator = QiscusSimulator(configuration: SimulatorConfiguration(latencyMilliseconds: 15, countLagMilliseconds: 1000),
                                         agents: agents)
@@ -67,43 +67,17 @@ struct Demo: ParsableCommand {
 /// Finds a Redis for the demo.
 enum DemoRedis {
     /// The URL of a Redis that answers, and the private server started when `REDIS_URL` did not answer.
-    static func find() throws -> (String, ChildProcess?) {
+    static func find() throws -> (String, RedisServer?) {
         let url = ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
         if let configuration = try? RedisConfiguration(url: url),
            (try? RedisConnection(configuration: configuration).send(["PING"])) == .status("PONG") {
             return (url, nil)
         }
-        let port = try LoopbackPort.free()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("allocator-demo-\(port)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let server = try ChildProcess("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "",
-                                                       "--appendonly", "no", "--dir", directory.path])
-        let connection = RedisConnection(configuration: RedisConfiguration(port: port, connectTimeout: 0.5))
-        for _ in 0..<200 {
-            if (try? connection.send(["PING"])) == .status("PONG") { return ("redis://127.0.0.1:\(port)/0", server) }
-            Thread.sleep(forTimeInterval: 0.025)
+        do {
+            let server = try RedisServer.start()
+            return ("redis://127.0.0.1:\(server.port)/0", server)
+        } catch {
+            throw ValidationError("no Redis answers at \(url), and a private redis-server did not start: \(error) (run `make demo`)")
         }
-        server.terminate(grace: 1)
-        throw ValidationError("no Redis answers at \(url), and a private redis-server did not start (run `make demo`)")
-    }
-}
-
-/// A free TCP port on 127.0.0.1 (bound to 0 and released).
-enum LoopbackPort {
-    static func free() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ValidationError("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard ok else { throw ValidationError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

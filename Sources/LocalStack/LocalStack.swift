@@ -1,0 +1,131 @@
+import ChildProcess
+import Foundation
+import HTTPClient
+import QiscusSimulator
+
+/// Real processes over loopback: a throw-away redis-server, `allocator simulate`, and any number of
+/// `allocator serve` instances, each with its log in ``directory``. Used by the end-to-end tests and by
+/// `allocator soak`.
+public final class LocalStack: @unchecked Sendable {
+    public private(set) var redis: RedisServer
+    /// The `allocator` executable the processes run.
+    public let allocator: String
+    private let redisArguments: [String]
+    public let directory: URL
+    public let simulatorURL: String
+    public private(set) var instanceURLs: [String] = []
+    private let simulator: ChildProcess
+    private var instances: [ChildProcess] = []
+    private let baseEnvironment: [String: String]
+
+    /// - Parameters:
+    ///   - instances: `allocator serve` processes to start.
+    ///   - simulatorArguments: extra `allocator simulate` options, e.g. `["--count-lag-ms", "2000"]`.
+    ///   - environment: extra variables for every instance (e.g. `WORKER_CONCURRENCY`).
+    ///   - redisArguments: extra `redis-server` options, e.g. AOF settings.
+    public init(allocator: String, instances: Int, agents: Int, simulatorArguments: [String] = [],
+                environment: [String: String] = [:], redisArguments: [String] = []) throws {
+        self.allocator = allocator
+        redis = try RedisServer.start(arguments: redisArguments)
+        self.redisArguments = redisArguments
+        directory = redis.directory
+        let binary = allocator
+        let simulatorPort = try LoopbackPort.free()
+        simulatorURL = "http://127.0.0.1:\(simulatorPort)"
+        simulator = try ChildProcess(binary, ["simulate", "--port", String(simulatorPort), "--agents", String(agents)]
+                                     + simulatorArguments,
+                                     output: directory.appendingPathComponent("simulator.log"))
+        var env = ProcessInfo.processInfo.environment
+        env["REDIS_URL"] = "redis://127.0.0.1:\(redis.port)/0"
+        env["QISCUS_BASE_URL"] = simulatorURL
+        env["QISCUS_APP_ID"] = "sim-app"
+        env["QISCUS_SECRET_KEY"] = "sim-secret"
+        env["HTTP_HOST"] = "127.0.0.1"
+        env["LOG_LEVEL"] = "info"
+        env.merge(environment) { $1 }
+        baseEnvironment = env
+        try waitUntilAnswering(simulatorURL + "/sim/state", process: simulator, log: "simulator.log")
+        for _ in 0..<instances { try startInstance() }
+    }
+
+    deinit { stop() }
+
+    /// Starts one more `allocator serve`; returns its index. Waits for `/readyz` unless `waitUntilReady` is
+    /// false (for an instance expected to die at once).
+    @discardableResult
+    public func startInstance(environment: [String: String] = [:], waitUntilReady: Bool = true) throws -> Int {
+        let index = instances.count
+        let port = try LoopbackPort.free()
+        var env = baseEnvironment
+        env["HTTP_PORT"] = String(port)
+        env.merge(environment) { $1 }
+        let process = try ChildProcess(allocator, ["serve"], environment: env,
+                                       output: directory.appendingPathComponent("instance-\(index).log"))
+        instances.append(process)
+        let url = "http://127.0.0.1:\(port)"
+        instanceURLs.append(url)
+        if waitUntilReady { try waitUntilAnswering(url + "/readyz", process: process, log: "instance-\(index).log") }
+        return index
+    }
+
+    /// Kills redis-server (`kill -9`), runs `whileDown`, and starts it again on the same port and data
+    /// directory (so with AOF it comes back with its data).
+    public func restartRedis(whileDown: () throws -> Void = {}) throws {
+        redis.stop(kill: true, keepData: true)
+        try whileDown()
+        redis = try RedisServer(port: redis.port, arguments: redisArguments, directory: redis.directory)
+    }
+
+    /// The process of instance `index`, to signal it.
+    public func instance(_ index: Int) -> ChildProcess { instances[index] }
+
+    /// The text an instance (or "simulator") logged so far.
+    public func log(_ name: String) -> String {
+        (try? String(contentsOf: directory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
+    }
+
+    /// Stops every process (instances first, with SIGTERM) and the redis-server.
+    public func stop() {
+        for process in instances { process.terminate(grace: 10) }
+        simulator.terminate(grace: 2)
+        redis.stop(keepData: true)
+    }
+
+    // MARK: - HTTP
+
+    /// POSTs a JSON body and returns the response.
+    public func post(_ url: String, json body: Data, client: HTTPClient = HTTPClient()) throws -> HTTPClientResponse {
+        try client.perform(HTTPClientRequest(method: "POST", url: url, body: .json(body)))
+    }
+
+    public func get(_ url: String, client: HTTPClient = HTTPClient()) throws -> HTTPClientResponse {
+        try client.perform(HTTPClientRequest(url: url))
+    }
+
+    /// The simulator's record.
+    public func simulatorReport(client: HTTPClient = HTTPClient()) throws -> SimulatorReport {
+        try JSONDecoder().decode(SimulatorReport.self, from: get(simulatorURL + "/sim/state", client: client).body)
+    }
+
+    /// The allocation webhook body the simulator builds for a customer message in `room`.
+    public func customerMessage(room: String, client: HTTPClient = HTTPClient()) throws -> Data {
+        try post(simulatorURL + "/sim/message", json: Data("{\"room_id\":\"\(room)\"}".utf8), client: client).body
+    }
+
+    /// Resolves `room` in the simulator and returns the resolve webhook body, or nil when it had no service.
+    public func resolveInSimulator(room: String, client: HTTPClient = HTTPClient()) throws -> Data? {
+        let response = try post(simulatorURL + "/sim/resolve", json: Data("{\"room_id\":\"\(room)\"}".utf8), client: client)
+        return response.status == 200 ? response.body : nil
+    }
+
+    private func waitUntilAnswering(_ url: String, process: ChildProcess, log: String) throws {
+        let client = HTTPClient(configuration: .init(connectTimeout: 0.5, totalTimeout: 1))
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            if let response = try? client.perform(HTTPClientRequest(url: url)), response.status == 200 { return }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw LocalStackError("\(url) did not answer; \(log): \(self.log(String(log.dropLast(4))).suffix(800))")
+    }
+}
