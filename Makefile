@@ -1,6 +1,7 @@
 # qiscus-agent-allocator: every entry point a user or CI needs.
 #   make test   install what is missing, build, run the whole suite (a throw-away redis-server per run)
 #   make demo   install what is missing, build, and show the whole loop against the Qiscus simulator
+#   make soak   5 minutes of load on two instances, one killed with SIGKILL every minute (not in CI)
 #   make build  release build of the `allocator` binary into .build/release/
 #   make deps   install the Debian packages only
 SHELL := /bin/bash
@@ -8,7 +9,7 @@ DEB_PACKAGES := libhiredis-dev libcurl4-openssl-dev libmicrohttpd-dev redis-serv
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: deps build test demo clean
+.PHONY: deps build test demo soak clean
 
 deps:
 	@./scripts/install-deps.sh $(DEB_PACKAGES)
@@ -23,6 +24,10 @@ test: deps
 demo: deps
 	$(SWIFT) build -c release --product allocator $(SWIFT_FLAGS)
 	"$$($(SWIFT) build -c release --show-bin-path)/allocator" demo
+
+soak: deps
+	$(SWIFT) build -c release --product allocator $(SWIFT_FLAGS)
+	"$$($(SWIFT) build -c release --show-bin-path)/allocator" soak --minutes 5
 
 clean:
 	rm -rf .build
