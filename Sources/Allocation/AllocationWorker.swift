@@ -81,17 +81,11 @@ public final class AllocationWorker: @unchecked Sendable {
         log[metadataKey: "room"] = "\(room)"
         var candidates: [AgentCandidate] = []
         if reserved == nil {
-            switch try call("available_agents", room: room, token: token, log: log, { try gateway.onlineAgents(room: room) }) {
-            case .success(let agents):
-                candidates = agents
-            case .leaseLost:
-                return .leaseLost
-            case .stopping(let reason):
-                _ = try store.rollback(room: room, token: token, agent: nil, to: .requeue, on: connection)
-                return .requeued(reason: reason)
-            case .failed(let reason):
-                return try giveUp(room: room, token: token, agent: nil, reason: "available_agents: \(reason)", log: log)
+            let listed = try call("available_agents", room: room, token: token, log: log) { try gateway.onlineAgents(room: room) }
+            guard case .success(let agents) = listed else {
+                return try unsuccessful(listed, call: "available_agents", room: room, token: token, agent: nil, log: log)
             }
+            candidates = agents
         }
         let reservation = try store.reserve(room: room, token: token, limit: settings.limit, strategy: settings.strategy,
                                             candidates: Array(candidates.prefix(500)), on: connection)
@@ -115,46 +109,50 @@ public final class AllocationWorker: @unchecked Sendable {
     }
 
     private func assign(room: String, token: String, agent: Int, log: Logger) throws -> AllocationOutcome {
-        switch try call("assign_agent", room: room, token: token, log: log, { try gateway.assign(room: room, agent: agent) }) {
-        case .success:
-            checkpoint(.assigned)
-            let commit = try store.commit(room: room, token: token, agent: agent, on: connection)
-            checkpoint(.committed)
-            switch commit.code {
-            case .committed:
-                let waited = commit.waitedMilliseconds
-                if let waited {
-                    Timer(label: "caa_webhook_to_assign_seconds").recordMilliseconds(waited)
-                }
-                log.info("room assigned", metadata: ["waited_ms": "\(waited.map(String.init) ?? "?")"])
-                return .assigned(agent: agent, waited: waited)
-            case .alreadyCommitted:
-                return .alreadyAssigned
-            case .leaseLost, .agentMismatch, .invalid:
-                // Never roll back here: the room was recovered (the next claimer repeats the same assign)
-                // or resolved meanwhile.
-                log.warning("lease lost before commit; leaving the room to its new owner",
-                            metadata: ["code": "\(commit.code)"])
-                return .leaseLost
+        let assigned = try call("assign_agent", room: room, token: token, log: log) { try gateway.assign(room: room, agent: agent) }
+        guard case .success = assigned else {
+            return try unsuccessful(assigned, call: "assign_agent", room: room, token: token, agent: agent, log: log)
+        }
+        checkpoint(.assigned)
+        let commit = try store.commit(room: room, token: token, agent: agent, on: connection)
+        checkpoint(.committed)
+        switch commit.code {
+        case .committed:
+            let waited = commit.waitedMilliseconds
+            if let waited {
+                Timer(label: "caa_webhook_to_assign_seconds").recordMilliseconds(waited)
             }
-        case .leaseLost:
+            log.info("room assigned", metadata: ["waited_ms": "\(waited.map(String.init) ?? "?")"])
+            return .assigned(agent: agent, waited: waited)
+        case .alreadyCommitted:
+            return .alreadyAssigned
+        case .leaseLost, .agentMismatch, .invalid:
+            // Never roll back here: the room was recovered (the next claimer repeats the same assign) or
+            // resolved meanwhile.
+            log.warning("lease lost before commit; leaving the room to its new owner", metadata: ["code": "\(commit.code)"])
+            return .leaseLost
+        }
+    }
+
+    /// A Qiscus call that did not succeed: the lease is gone (nothing to undo), the instance is stopping
+    /// (back to the head, reservation freed), or the last try failed (to the dead list with the reason, which
+    /// `allocator requeue-dead` undoes).
+    private func unsuccessful<T>(_ result: CallResult<T>, call: String, room: String, token: String, agent: Int?,
+                                 log: Logger) throws -> AllocationOutcome {
+        switch result {
+        case .success, .leaseLost:
             return .leaseLost
         case .stopping(let reason):
             _ = try store.rollback(room: room, token: token, agent: agent, to: .requeue, on: connection)
             return .requeued(reason: reason)
-        case .failed(let reason):
-            return try giveUp(room: room, token: token, agent: agent, reason: "assign_agent: \(reason)", log: log)
+        case .failed(let failure):
+            let reason = "\(call): \(failure)"
+            let result = try store.rollback(room: room, token: token, agent: agent,
+                                            to: .dead(reason: String(reason.prefix(500))), on: connection)
+            guard result.code == .dead else { return .leaseLost }
+            log.error("Qiscus call failed for good; room moved to the dead list", metadata: ["reason": "\(reason)"])
+            return .dead(reason: reason)
         }
-    }
-
-    /// After the last try: the room goes to the dead list with its reason (`allocator requeue-dead` brings it
-    /// back), its reservation is freed.
-    private func giveUp(room: String, token: String, agent: Int?, reason: String, log: Logger) throws -> AllocationOutcome {
-        let result = try store.rollback(room: room, token: token, agent: agent, to: .dead(reason: String(reason.prefix(500))),
-                                        on: connection)
-        guard result.code == .dead else { return .leaseLost }
-        log.error("Qiscus call failed for good; room moved to the dead list", metadata: ["reason": "\(reason)"])
-        return .dead(reason: reason)
     }
 
     enum CallResult<T> {

@@ -80,6 +80,11 @@ struct WebhookRoutes: Sendable {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ body: Data) -> Result<T, ResponseError> {
+        // JSON text is UTF-8 (RFC 8259). JSONDecoder only checks the strings it reads, so without this a body
+        // with invalid bytes in a field the service ignores would be accepted.
+        guard String(validating: body, as: UTF8.self) != nil else {
+            return .failure(ResponseError(.error(400, code: "invalid_json", message: "the body is not valid UTF-8 JSON")))
+        }
         do {
             return .success(try JSONDecoder().decode(T.self, from: body))
         } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {

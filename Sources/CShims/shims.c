@@ -31,7 +31,8 @@ CURLcode caa_curl_getinfo_double(CURL *handle, CURLINFO info, double *value) {
 struct MHD_Daemon *caa_mhd_start(const char *host, uint16_t port, unsigned int threads,
                                  unsigned int connection_timeout_seconds,
                                  MHD_AccessHandlerCallback handler, void *handler_cls,
-                                 MHD_RequestCompletedCallback completed, void *completed_cls) {
+                                 MHD_RequestCompletedCallback completed, void *completed_cls,
+                                 caa_mhd_unescape_callback unescape) {
     struct sockaddr_in v4;
     struct sockaddr_in6 v6;
     struct sockaddr *address = NULL;
@@ -57,6 +58,7 @@ struct MHD_Daemon *caa_mhd_start(const char *host, uint16_t port, unsigned int t
                             MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
                             MHD_OPTION_THREAD_POOL_SIZE, threads,
                             MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
+                            MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
                             address == NULL ? MHD_OPTION_END : MHD_OPTION_SOCK_ADDR, address,
                             MHD_OPTION_END);
 }

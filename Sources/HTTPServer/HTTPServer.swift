@@ -49,7 +49,8 @@ public final class HTTPServer: Sendable {
             let host = configuration.host == "0.0.0.0" ? "" : configuration.host
             guard let handle = caa_mhd_start(host, configuration.port, UInt32(max(1, configuration.threads)),
                                              UInt32(max(0, configuration.connectionTimeout)),
-                                             accessHandler, context, completedHandler, nil) else { return false }
+                                             accessHandler, context, completedHandler, nil,
+                                             unescapeHandler) else { return false }
             current = handle
             boundPort.store(caa_mhd_bound_port(handle), ordering: .releasing)
             return true
@@ -72,6 +73,15 @@ public final class HTTPServer: Sendable {
 private final class PendingRequest {
     var body = Data()
     var tooLarge = false
+}
+
+/// MHD's own percent-decoding of the path and of query values, except that a text holding `%00` is left as
+/// sent: handlers read C strings, so a decoded NUL would cut `/webhooks/allocate%00.json` down to
+/// `/webhooks/allocate` (and `?secret=abc%00x` down to `abc`). Left encoded, such a path matches no route.
+private let unescapeHandler: caa_mhd_unescape_callback = { _, _, value in
+    guard let value else { return 0 }
+    if strstr(value, "%00") != nil { return strlen(value) }
+    return MHD_http_unescape(value)
 }
 
 private let completedHandler: MHD_RequestCompletedCallback = { _, _, requestContext, _ in

@@ -34,7 +34,7 @@ import TestSupport
 
         let survivor = try harness.startInstance()
         let statusURL = harness.instanceURLs[survivor] + "/v1/status"
-        let settled = EndToEndTests.waitUntil(20) {
+        let settled = eventually(within: 20) {
             guard let report = try? harness.simulatorReport(),
                   let status = try? JSONDecoder().decode(StatusBody.self, from: harness.get(statusURL).body) else { return false }
             let ours = Dictionary(uniqueKeysWithValues: status.agents.map { (String($0.id), $0.load) })

@@ -12,14 +12,6 @@ import TestSupport
         (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any])?["status"] as? String
     }
 
-    static func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return try condition()
-    }
 
     @Test func twoInstancesServeEveryRoomOncePerSessionAndNeverOverfillAnAgent() throws {
         let harness = try ServiceHarness(instances: 2, agents: 20, simulatorArguments: ["--count-lag-ms", "2000"],
@@ -73,7 +65,7 @@ import TestSupport
         }
         senders.wait()
 
-        let everyRoomServed = try Self.waitUntil(60) {
+        let everyRoomServed = try eventually(within: 60) {
             Set(try harness.simulatorReport().assigns.map(\.room)).isSuperset(of: rooms)
         }
         stopResolving.store(true, ordering: .relaxed)
@@ -98,7 +90,7 @@ import TestSupport
                 #expect(response.status == 200, "\(response.text)")
             }
         }
-        let returningServed = try Self.waitUntil(20) {
+        let returningServed = try eventually(within: 20) {
             let report = try harness.simulatorReport()
             return returning.allSatisfy { room in
                 report.assigns.filter { $0.room == room }.count > before.assigns.filter { $0.room == room }.count
@@ -115,7 +107,7 @@ import TestSupport
         #expect(perSession.values.allSatisfy { $0.count == 1 }, "each room is assigned once per session")
 
         // Our loads agree with the simulator's truth once everything settled.
-        let agreed = try Self.waitUntil(10) {
+        let agreed = try eventually(within: 10) {
             let status = try JSONDecoder().decode(StatusBody.self, from: harness.get(harness.instanceURLs[0] + "/v1/status").body)
             let ours = Dictionary(uniqueKeysWithValues: status.agents.map { (String($0.id), $0.load) })
             return ours == (try harness.simulatorReport().loads) && status.queue_length == 0 && status.in_flight == 0
@@ -129,7 +121,7 @@ import TestSupport
         let url = harness.instanceURLs[0] + "/webhooks/allocate"
         let first = (1...4).map { String(700 + $0) }
         for room in first { _ = try harness.post(url, json: harness.customerMessage(room: room)) }
-        #expect(try Self.waitUntil(10) { try harness.simulatorReport().assigns.count == 4 }, "4 slots fill")
+        #expect(try eventually(within: 10) { try harness.simulatorReport().assigns.count == 4 }, "4 slots fill")
 
         let waiting = (1...8).map { String(800 + $0) }
         for room in waiting {
@@ -143,7 +135,7 @@ import TestSupport
             let body = try #require(try harness.resolveInSimulator(room: room))
             _ = try harness.post(harness.instanceURLs[0] + "/webhooks/resolve", json: body)
             let count = order.count + 5
-            #expect(try Self.waitUntil(10) { try harness.simulatorReport().assigns.count == count })
+            #expect(try eventually(within: 10) { try harness.simulatorReport().assigns.count == count })
             let latest = try #require(try harness.simulatorReport().assigns.last)
             order.append(latest.room)
             holders.append(latest.room)

@@ -36,7 +36,7 @@ import TestSupport
                                          environment: ["QISCUS_MAX_ATTEMPTS": "2"])
         defer { harness.stop() }
         try Self.allocate(harness, "41")
-        #expect(try EndToEndTests.waitUntil(10) { try Self.deadRooms(harness)["41"] != nil })
+        #expect(try eventually(within: 10) { try Self.deadRooms(harness)["41"] != nil })
         let reason = try #require(try Self.deadRooms(harness)["41"])
         #expect(reason.contains("available_agents") && reason.contains("HTTP 500"), "\(reason)")
         #expect(try Self.metrics(harness).contains(#"caa_allocations_total{outcome="dead"} 1"#))
@@ -52,7 +52,7 @@ import TestSupport
                                        output: output)
         #expect(command.wait(timeout: 10) == 0)
         #expect(try String(contentsOf: output, encoding: .utf8).contains("1 room(s) requeued"))
-        #expect(try EndToEndTests.waitUntil(10) { try harness.simulatorReport().rooms["41"] != nil }, "served after the requeue")
+        #expect(try eventually(within: 10) { try harness.simulatorReport().rooms["41"] != nil }, "served after the requeue")
         #expect(try Self.deadRooms(harness).isEmpty)
     }
 
@@ -62,7 +62,7 @@ import TestSupport
         defer { harness.stop() }
         let rooms = (1...8).map { String(4_200 + $0) }
         for room in rooms { try Self.allocate(harness, room) }
-        #expect(try EndToEndTests.waitUntil(30) { Set(try harness.simulatorReport().rooms.keys).isSuperset(of: rooms) })
+        #expect(try eventually(within: 30) { Set(try harness.simulatorReport().rooms.keys).isSuperset(of: rooms) })
         #expect(try Self.deadRooms(harness).isEmpty)
         #expect(try Self.metrics(harness).contains(#"kind="rate_limited""#), "some calls were rate limited")
         #expect(harness.log("instance-0").contains("retry_in_s=1"), "Retry-After: 1 is honoured")
@@ -75,7 +75,7 @@ import TestSupport
                                                        "QISCUS_MAX_ATTEMPTS": "2"])
         defer { harness.stop() }
         try Self.allocate(harness, "43")
-        #expect(try EndToEndTests.waitUntil(10) { try Self.deadRooms(harness)["43"]?.contains("timeout") == true })
+        #expect(try eventually(within: 10) { try Self.deadRooms(harness)["43"]?.contains("timeout") == true })
     }
 
     @Test func wrongCredentialsAreNotRetried() throws {
@@ -83,7 +83,7 @@ import TestSupport
         defer { harness.stop() }
         try harness.startInstance(environment: ["QISCUS_SECRET_KEY": "not-the-secret"])
         try Self.allocate(harness, "44")
-        #expect(try EndToEndTests.waitUntil(10) { try Self.deadRooms(harness)["44"]?.contains("401") == true })
+        #expect(try eventually(within: 10) { try Self.deadRooms(harness)["44"]?.contains("401") == true })
         #expect(try harness.simulatorReport().apiCalls == 1, "a 401 is not retried")
         #expect(!harness.log("instance-0").contains("not-the-secret"), "the secret is never logged")
     }
@@ -94,7 +94,7 @@ import TestSupport
         try harness.startInstance(environment: ["QISCUS_BASE_URL": "http://127.0.0.1:\(try RedisServerProcess.freePort())",
                                                 "QISCUS_MAX_ATTEMPTS": "2"])
         try Self.allocate(harness, "45")
-        #expect(try EndToEndTests.waitUntil(10) { try Self.deadRooms(harness)["45"]?.contains("unreachable") == true })
+        #expect(try eventually(within: 10) { try Self.deadRooms(harness)["45"]?.contains("unreachable") == true })
     }
 
     @Test func exceedMaxAgentsMeansTheRoomIsAssignedAlready() throws {
@@ -106,7 +106,7 @@ import TestSupport
                                        body: .form([("room_id", "46"), ("agent_id", "150001")]))
         #expect(try HTTPClient().perform(assign).status == 200)
         try Self.allocate(harness, "46")
-        let settled = try EndToEndTests.waitUntil(10) {
+        let settled = try eventually(within: 10) {
             let status = try JSONDecoder().decode(StatusBody.self, from: harness.get(harness.instanceURLs[0] + "/v1/status").body)
             return status.agents.map(\.load).reduce(0, +) == 1 && status.queue_length == 0 && status.in_flight == 0
         }

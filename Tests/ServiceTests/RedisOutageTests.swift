@@ -59,11 +59,11 @@ import TestSupport
         #expect(notReady, "/readyz reports the outage")
         #expect(tally.unavailable.load(ordering: .relaxed) > 0, "webhooks got 503 while Redis was down")
         #expect(tally.failures.withLock { $0 }.isEmpty, "\(tally.failures.withLock { $0.prefix(3) })")
-        #expect(try EndToEndTests.waitUntil(10) {
+        #expect(try eventually(within: 10) {
             try harness.get(harness.instanceURLs[0] + "/readyz").status == 200
         }, "ready again after the restart")
 
-        let served = try EndToEndTests.waitUntil(30) {
+        let served = try eventually(within: 30) {
             Set(try harness.simulatorReport().rooms.keys).isSuperset(of: tally.accepted.withLock { $0 })
         }
         #expect(served, "every webhook answered 200 is served")
@@ -88,7 +88,7 @@ import TestSupport
         #expect(flushes > 5)
         #expect(tally.failures.withLock { $0 }.isEmpty && tally.unavailable.load(ordering: .relaxed) == 0)
         #expect(tally.accepted.withLock { $0.count } == rooms.count)
-        #expect(try EndToEndTests.waitUntil(20) { Set(try harness.simulatorReport().rooms.keys).isSuperset(of: rooms) })
+        #expect(try eventually(within: 20) { Set(try harness.simulatorReport().rooms.keys).isSuperset(of: rooms) })
         #expect(!harness.log("instance-0").contains("NOSCRIPT") && !harness.log("instance-1").contains("NOSCRIPT"))
     }
 }

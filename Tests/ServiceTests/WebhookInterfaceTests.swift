@@ -24,14 +24,6 @@ import TestSupport
         object(response).map { $0.compactMapValues { $0 as? String } }
     }
 
-    static func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return try condition()
-    }
 
     /// Sends any body with any method.
     static func send(_ url: String, method: String = "POST", body: HTTPClientRequest.Body = .none,
@@ -70,7 +62,7 @@ import TestSupport
         #expect(Self.strings(again)?["room_id"] == Self.room)
 
         // Once a worker assigned the room, the same webhook says so.
-        let assigned = try Self.waitUntil(10) {
+        let assigned = try eventually(within: 10) {
             Self.strings(try harness.post(allocate, json: newSession))?["status"] == "assigned"
         }
         #expect(assigned, "the room is assigned within seconds")
@@ -102,7 +94,7 @@ import TestSupport
         #expect(Self.strings(late)?["status"] == "duplicate", "\(late.text)")
         let returning = try harness.post(allocate, json: Self.fixture("caa-webhook-returning"))
         #expect(Self.strings(returning)?["status"] == "queued", "\(returning.text)")
-        #expect(try Self.waitUntil(10) {
+        #expect(try eventually(within: 10) {
             Self.strings(try harness.post(allocate, json: Self.fixture("caa-webhook-returning")))?["status"] == "assigned"
         }, "the returning customer's session is assigned too")
 
@@ -186,7 +178,7 @@ import TestSupport
         // Nothing refused was stored.
         let status = try JSONDecoder().decode(StatusBody.self, from: harness.get(base + "/v1/status").body)
         #expect(status.queue_length + status.in_flight <= 1)
-        #expect(try Self.waitUntil(5) { try harness.simulatorReport().assigns.map(\.room) == ["4242"] },
+        #expect(try eventually(within: 5) { try harness.simulatorReport().assigns.map(\.room) == ["4242"] },
                 "only the accepted room is ever assigned")
     }
 
@@ -217,7 +209,7 @@ import TestSupport
         let header = try Self.send(base + "/webhooks/allocate", body: .json(body), headers: [("X-Webhook-Secret", secret)])
         #expect(header.status == 200, "\(header.text)")
         #expect(["duplicate", "assigned"].contains(Self.strings(header)?["status"] ?? ""))
-        #expect(try Self.waitUntil(10) { try harness.simulatorReport().rooms[Self.room] != nil })
+        #expect(try eventually(within: 10) { try harness.simulatorReport().rooms[Self.room] != nil })
         let resolved = try Self.send(base + "/webhooks/resolve", body: .json(Self.fixture("resolve-webhook")),
                                      headers: [("X-Webhook-Secret", secret)])
         #expect(resolved.status == 200, "\(resolved.text)")
@@ -260,9 +252,9 @@ import TestSupport
         for room in ["101", "102", "103"] {
             #expect(try harness.post(base + "/webhooks/allocate", json: harness.customerMessage(room: room)).status == 200)
         }
-        #expect(try Self.waitUntil(10) { try harness.simulatorReport().assigns.count == 3 })
+        #expect(try eventually(within: 10) { try harness.simulatorReport().assigns.count == 3 })
         var busy = emptyStatus
-        #expect(try Self.waitUntil(5) {
+        #expect(try eventually(within: 5) {
             busy = try JSONDecoder().decode(StatusBody.self, from: harness.get(base + "/v1/status").body)
             return busy.agents.map(\.load).reduce(0, +) == 3
         }, "three rooms held: \(busy.agents)")
@@ -303,11 +295,11 @@ import TestSupport
         // reloading its scripts.
         let restarted = try RedisServerProcess(port: harness.redis.port)
         defer { restarted.stop() }
-        #expect(try Self.waitUntil(10) { try harness.get(base + "/readyz").status == 200 }, "ready again")
+        #expect(try eventually(within: 10) { try harness.get(base + "/readyz").status == 200 }, "ready again")
         let accepted = try harness.post(base + "/webhooks/allocate", json: Self.fixture("caa-webhook-new"))
         #expect(accepted.status == 200, "\(accepted.text)")
         #expect(Self.strings(accepted)?["status"] == "queued")
-        #expect(try Self.waitUntil(10) { try harness.simulatorReport().rooms[Self.room] != nil },
+        #expect(try eventually(within: 10) { try harness.simulatorReport().rooms[Self.room] != nil },
                 "the workers allocate again after the outage")
     }
 }

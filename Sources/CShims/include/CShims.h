@@ -24,14 +24,18 @@ CURLcode caa_curl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode caa_curl_getinfo_double(CURL *handle, CURLINFO info, double *value);
 
 /* ---- libmicrohttpd: MHD_start_daemon / MHD_get_daemon_info ---- */
+/** The signature of MHD_OPTION_UNESCAPE_CALLBACK: decodes `value` in place and returns its new length. */
+typedef size_t (*caa_mhd_unescape_callback)(void *cls, struct MHD_Connection *connection, char *value);
 /**
  * Starts a daemon with its own polling threads (a pool of `threads` when > 1) listening on host:port
- * (host is an IPv4 or IPv6 literal; NULL or "" means all IPv4 addresses). Returns NULL on failure.
+ * (host is an IPv4 or IPv6 literal; NULL or "" means all IPv4 addresses), decoding the URL path and query
+ * values with `unescape` (not NULL). Returns NULL on failure.
  */
 struct MHD_Daemon *caa_mhd_start(const char *host, uint16_t port, unsigned int threads,
                                  unsigned int connection_timeout_seconds,
                                  MHD_AccessHandlerCallback handler, void *handler_cls,
-                                 MHD_RequestCompletedCallback completed, void *completed_cls);
+                                 MHD_RequestCompletedCallback completed, void *completed_cls,
+                                 caa_mhd_unescape_callback unescape);
 /** The port the daemon listens on (useful when started on port 0), or 0. */
 uint16_t caa_mhd_bound_port(struct MHD_Daemon *daemon);
 
