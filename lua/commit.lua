@@ -9,6 +9,7 @@
 -- KEYS[3] owner  hash  room -> token of the worker holding the lease
 -- KEYS[4] agent  hash  room -> agent id reserved or assigned
 -- KEYS[5] since  hash  room -> arrival time (us, Redis clock) of its session
+-- KEYS[6] assigned zset  room -> agent id (score) of every room in state a: an agent's rooms by ZRANGEBYSCORE
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] owner token (from claim.lua)
 -- ARGV[3] agent id the room was assigned to (1-20 digits)
@@ -41,6 +42,7 @@ if state ~= 'f' or redis.call('HGET', KEYS[3], room) ~= token then return {-2} e
 if held ~= agent then return {-3, held or ''} end
 
 redis.call('HSET', KEYS[1], room, 'a')
+redis.call('ZADD', KEYS[6], agent, room)
 redis.call('ZREM', KEYS[2], room)
 redis.call('HDEL', KEYS[3], room)
 local since = tonumber(redis.call('HGET', KEYS[5], room) or '')

@@ -14,6 +14,7 @@
 -- KEYS[8] wake    list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
 -- KEYS[9] since   hash  room -> arrival time (us, Redis clock) of its session: its place in line when it is
 --                       requeued, and the start of the webhook-to-assignment time
+-- KEYS[10] assigned zset  room -> agent id (score) of every room in state a: an agent's rooms by ZRANGEBYSCORE
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] session key ("0" or 1-19 digits: any positive Int64, no leading zero)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
@@ -51,6 +52,7 @@ local code = 1
 if state == 'a' then
   if session == known then return {4} end
   local agent = redis.call('HGET', KEYS[4], room)
+  redis.call('ZREM', KEYS[10], room)
   if agent then
     redis.call('HDEL', KEYS[4], room)
     if redis.call('HINCRBY', KEYS[5], agent, -1) <= 0 then redis.call('HDEL', KEYS[5], agent) end

@@ -16,6 +16,7 @@
 -- KEYS[9]  reason  hash  room -> why it was given up
 -- KEYS[10] wake    list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
 -- KEYS[11] since   hash  room -> arrival time (us) of its session
+-- KEYS[12] assigned zset  room -> agent id (score) of every room in state a: an agent's rooms by ZRANGEBYSCORE
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] session floor: '' or a session key; the tombstone becomes max(recorded, floor)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
@@ -55,6 +56,7 @@ redis.call('HDEL', KEYS[5], room)
 redis.call('ZREM', KEYS[8], room)
 redis.call('HDEL', KEYS[9], room)
 redis.call('HDEL', KEYS[11], room)
+redis.call('ZREM', KEYS[12], room)
 if held then
   redis.call('HDEL', KEYS[6], room)
   if redis.call('HINCRBY', KEYS[7], held, -1) <= 0 then redis.call('HDEL', KEYS[7], held) end

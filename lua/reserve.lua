@@ -10,6 +10,8 @@
 -- KEYS[2] owner  hash  room -> token of the worker holding the lease
 -- KEYS[3] agent  hash  room -> agent id reserved or assigned
 -- KEYS[4] load   hash  agent id -> rooms this service holds for the agent
+-- KEYS[5] touched hash  agent id -> when it was last reserved (ms, Redis clock); reconcile.lua leaves an
+--                       agent alone until Qiscus's lagging count has had time to see that reservation
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] owner token (from claim.lua)
 -- ARGV[3] limit: most rooms per agent (1 .. 10000)
@@ -74,5 +76,7 @@ end
 if not best then return {0} end
 
 local agent = ids[best]
+local now = redis.call('TIME')
+redis.call('HSET', KEYS[5], agent, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
 redis.call('HSET', KEYS[3], room, agent)
 return {1, agent, redis.call('HINCRBY', KEYS[4], agent, 1)}

@@ -3,6 +3,9 @@
 public protocol AgentGateway: AnyObject {
     /// Online agents that may take the room, in the API's order, with the load the API reports.
     func onlineAgents(room: String) throws -> [AgentCandidate]
+    /// Qiscus's count of active customers for every agent it lists for the room, online or not (for
+    /// `reconcile`).
+    func agentCounts(room: String) throws -> [Int: Int]
     /// Assigns the agent. Returns normally when the room has that agent (or, with `max_agent=1`, already
     /// has one): the call is idempotent.
     func assign(room: String, agent: Int) throws

@@ -11,9 +11,10 @@ public enum AllocationScripts {
     public static let recover = script("recover")
     public static let extend = script("extend")
     public static let revive = script("revive")
+    public static let reconcile = script("reconcile")
 
     /// Every script, e.g. to `SCRIPT LOAD` them all at start-up.
-    public static let all: [RedisScript] = [enqueue, claim, reserve, commit, rollback, release, recover, extend, revive]
+    public static let all: [RedisScript] = [enqueue, claim, reserve, commit, rollback, release, recover, extend, revive, reconcile]
 
     /// Loads every script into the server's cache (readiness check at start-up).
     public static func loadAll(on connection: RedisConnection) throws {

@@ -14,6 +14,8 @@ extension AllocationStore {
             ["HGETALL", keys.reason],
             ["LLEN", keys.wake],
             ["HKEYS", keys.since],
+            ["ZRANGE", keys.assigned, "0", "-1", "WITHSCORES"],
+            ["HKEYS", keys.touched],
         ]
         try connection.execute(["MULTI"])
         do {
@@ -43,6 +45,8 @@ extension AllocationStore {
         snapshot.reasons = hash(replies[7])
         snapshot.wakeTokens = Int(replies[8].int ?? 0)
         snapshot.timed = Set(list(replies[9]))
+        snapshot.assigned = hash(replies[10]).compactMapValues { Int($0) }
+        snapshot.touched = Set(list(replies[11]).compactMap { Int($0) })
         return snapshot
     }
 }

@@ -17,7 +17,7 @@ public struct AllocationStore: Sendable {
     public func enqueue(room: String, session: String, on connection: RedisConnection) throws -> EnqueueCode {
         try run(AllocationScripts.enqueue, as: EnqueueCode.self, on: connection,
                 keys: [keys.queue, keys.state, keys.session, keys.agent, keys.load, keys.dead, keys.reason, keys.wake,
-                       keys.since],
+                       keys.since, keys.assigned],
                 arguments: [room, session, String(wakeCap)]).code
     }
 
@@ -40,14 +40,14 @@ public struct AllocationStore: Sendable {
             arguments.append(String(candidate.reportedLoad))
         }
         return try run(AllocationScripts.reserve, as: ReserveCode.self, on: connection,
-                       keys: [keys.state, keys.owner, keys.agent, keys.load], arguments: arguments)
+                       keys: [keys.state, keys.owner, keys.agent, keys.load, keys.touched], arguments: arguments)
     }
 
     /// Makes the reservation the room's assignment after a successful assign call.
     public func commit(room: String, token: String, agent: Int,
                        on connection: RedisConnection) throws -> ScriptResult<CommitCode> {
         try run(AllocationScripts.commit, as: CommitCode.self, on: connection,
-                keys: [keys.state, keys.lease, keys.owner, keys.agent, keys.since],
+                keys: [keys.state, keys.lease, keys.owner, keys.agent, keys.since, keys.assigned],
                 arguments: [room, token, String(agent)])
     }
 
@@ -71,7 +71,7 @@ public struct AllocationStore: Sendable {
                         on connection: RedisConnection) throws -> ScriptResult<ReleaseCode> {
         try run(AllocationScripts.release, as: ReleaseCode.self, on: connection,
                 keys: [keys.queue, keys.state, keys.session, keys.lease, keys.owner, keys.agent, keys.load,
-                       keys.dead, keys.reason, keys.wake, keys.since],
+                       keys.dead, keys.reason, keys.wake, keys.since, keys.assigned],
                 arguments: [room, sessionFloor ?? "", String(wakeCap)])
     }
 
@@ -94,6 +94,20 @@ public struct AllocationStore: Sendable {
         try run(AllocationScripts.revive, as: ReviveCode.self, on: connection,
                 keys: [keys.queue, keys.state, keys.dead, keys.reason, keys.since, keys.wake],
                 arguments: [room ?? "", String(batch), String(wakeCap)])
+    }
+
+    /// Forgets assigned rooms of agents whose Qiscus count is below our books (lost resolve webhooks, agents
+    /// gone offline), for agents not reserved during the last `settleMilliseconds` (see `lua/reconcile.lua`).
+    public func reconcile(counts: [Int: Int], settleMilliseconds: Int,
+                          on connection: RedisConnection) throws -> ScriptResult<ReconcileCode> {
+        var arguments = [String(settleMilliseconds), String(wakeCap)]
+        for (agent, count) in counts.sorted(by: { $0.key < $1.key }).prefix(500) {
+            arguments.append(String(agent))
+            arguments.append(String(count))
+        }
+        return try run(AllocationScripts.reconcile, as: ReconcileCode.self, on: connection,
+                       keys: [keys.state, keys.session, keys.agent, keys.load, keys.touched, keys.assigned, keys.wake],
+                       arguments: arguments)
     }
 
     /// Runs a script and decodes `{code, values...}`; code -1 is thrown as `invalidArgument`.

@@ -43,7 +43,11 @@ public struct Keyspace: Sendable, Equatable {
     public var wake: String { key("wake") }
     /// hash room -> arrival time (us, Redis clock) of its session: its place in line when requeued.
     public var since: String { key("since") }
+    /// zset room -> agent id (as the score) of every assigned room: an agent's rooms, for `reconcile`.
+    public var assigned: String { key("assigned") }
+    /// hash agent id -> when it was last reserved (ms, Redis clock).
+    public var touched: String { key("touched") }
 
     /// Every key of the app.
-    public var all: [String] { [queue, state, session, lease, owner, agent, load, dead, reason, wake, since] }
+    public var all: [String] { [queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned, touched] }
 }

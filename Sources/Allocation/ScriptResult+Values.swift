@@ -20,6 +20,15 @@ extension ScriptResult where Code == ReleaseCode {
     public var agent: Int? { values.first.flatMap { Int($0) } }
 }
 
+extension ScriptResult where Code == ReconcileCode {
+    /// The rooms forgotten, with the agent each was counted against.
+    public var forgotten: [(agent: Int, room: String)] {
+        stride(from: 0, to: values.count - 1, by: 2).compactMap { index in
+            Int(values[index]).map { ($0, values[index + 1]) }
+        }
+    }
+}
+
 extension ScriptResult where Code == ReviveCode {
     /// The rooms queued again, oldest first.
     public var rooms: [String] { values }

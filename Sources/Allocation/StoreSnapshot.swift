@@ -21,6 +21,10 @@ public struct StoreSnapshot: Sendable, Equatable {
     public var wakeTokens: Int = 0
     /// Rooms with a recorded queueing time (queued or in flight, not yet committed).
     public var timed: Set<String> = []
+    /// The index of assigned rooms: room -> agent (equals the `a` rooms of `agents`).
+    public var assigned: [String: Int] = [:]
+    /// Agents with a recorded last reservation.
+    public var touched: Set<Int> = []
 
     public init() {}
 

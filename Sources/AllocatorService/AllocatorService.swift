@@ -64,9 +64,12 @@ public final class AllocatorService: Sendable {
                                           logger: logger, shouldStop: shouldStop, checkpoint: checkpoint)
             spawn("worker-\(index)") { worker.run() }
         }
+        // An agent's books are healed only once Qiscus's lagging count has had time to see its last assign.
+        let settle = (configuration.qiscusCountLagSeconds + 2 * configuration.qiscusTimeoutSeconds) * 1000
         let housekeeper = Housekeeper(store: store, connection: RedisConnection(configuration: configuration.redis),
-                                      reconcileInterval: configuration.reconcileSeconds, logger: logger,
-                                      shouldStop: shouldStop)
+                                      gateway: QiscusGateway(configuration: qiscus),
+                                      reconcileInterval: configuration.reconcileSeconds, settleMilliseconds: Int(settle),
+                                      logger: logger, shouldStop: shouldStop)
         spawn("housekeeper") { housekeeper.run() }
         logger.info("allocator serving", metadata: [
             "http": "\(configuration.httpHost):\(server.port)", "redis": "\(configuration.redis.redacted)",

@@ -13,6 +13,10 @@ final class QiscusGateway: AgentGateway {
         try client.onlineAgents(room: room).map { AgentCandidate(id: $0.id, reportedLoad: $0.currentCustomerCount) }
     }
 
+    func agentCounts(room: String) throws -> [Int: Int] {
+        Dictionary(try client.listedAgents(room: room).map { ($0.id, $0.currentCustomerCount) }) { first, _ in first }
+    }
+
     func assign(room: String, agent: Int) throws {
         _ = try client.assign(room: room, agent: agent)
     }

@@ -19,6 +19,8 @@ public struct ServiceConfiguration: Sendable {
     public var qiscusTimeoutSeconds: Double = 5
     /// Tries per Qiscus call before the room goes to the dead list (`QISCUS_MAX_ATTEMPTS`).
     public var qiscusMaxAttempts: Int = 5
+    /// How far Qiscus's `current_customer_count` may lag real assignments (`QISCUS_COUNT_LAG_SECONDS`).
+    public var qiscusCountLagSeconds: Double = 10
     public var reconcileSeconds: Double = 15
     public var keyPrefix: String = "caa"
     public var logLevel: Logger.Level = .info
@@ -97,6 +99,7 @@ public struct ServiceConfiguration: Sendable {
         if let timeout = try seconds("QISCUS_TIMEOUT_SECONDS", 0.1...300) { c.qiscusTimeoutSeconds = timeout }
         if let reconcile = try seconds("RECONCILE_SECONDS", 0.1...86_400) { c.reconcileSeconds = reconcile }
         if let attempts = try integer("QISCUS_MAX_ATTEMPTS", 1...20) { c.qiscusMaxAttempts = attempts }
+        if let lag = try seconds("QISCUS_COUNT_LAG_SECONDS", 0...3600) { c.qiscusCountLagSeconds = lag }
         if let prefix = value("KEY_PREFIX") { c.keyPrefix = prefix }
         do { _ = try Keyspace(prefix: c.keyPrefix, app: c.qiscusAppID) } catch {
             throw ConfigurationError(variable: "KEY_PREFIX", problem: "must be 1-128 characters without braces or spaces")

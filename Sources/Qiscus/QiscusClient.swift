@@ -52,6 +52,12 @@ public final class QiscusClient: @unchecked Sendable {
     /// The agents that may receive the room now (available and not forced offline), following the cursor
     /// until the last page or `maxPages`.
     public func onlineAgents(room: String) throws(QiscusError) -> [Agent] {
+        try listedAgents(room: room).filter(\.isOnline)
+    }
+
+    /// Every agent the endpoint lists for the room, online or not, following the cursor until the last page
+    /// or `maxPages`.
+    public func listedAgents(room: String) throws(QiscusError) -> [Agent] {
         var agents: [Agent] = []
         var cursor: String?
         for _ in 0..<max(1, configuration.maxPages) {
@@ -66,7 +72,7 @@ public final class QiscusClient: @unchecked Sendable {
             } catch {
                 throw .invalidResponse("available_agents: \(error)")
             }
-            agents += page.data.agents.filter(\.isOnline)
+            agents += page.data.agents
             guard let next = page.meta?.after, !next.isEmpty, !page.data.agents.isEmpty else { break }
             cursor = next
         }

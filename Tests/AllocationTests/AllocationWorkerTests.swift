@@ -28,6 +28,8 @@ import TestSupport
 
         func onlineAgents(room: String) throws -> [AgentCandidate] { agents }
 
+        func agentCounts(room: String) throws -> [Int: Int] { [:] }
+
         func assign(room: String, agent: Int) throws {
             assigns.append((room, agent))
             if !assignResults.isEmpty, let failure = assignResults.removeFirst() { throw failure }
@@ -91,6 +93,7 @@ import TestSupport
                 calls += 1
                 throw Failure(isRetryable: true, retryAfter: nil, kind: "unreachable")
             }
+            func agentCounts(room: String) throws -> [Int: Int] { [:] }
             func assign(room: String, agent: Int) throws {}
         }
         let f = try StoreFixture()
@@ -112,6 +115,7 @@ import TestSupport
             let stop: @Sendable () -> Void
             init(stop: @escaping @Sendable () -> Void) { self.stop = stop }
             func onlineAgents(room: String) throws -> [AgentCandidate] { [.init(id: 7, reportedLoad: 0)] }
+            func agentCounts(room: String) throws -> [Int: Int] { [:] }
             func assign(room: String, agent: Int) throws {
                 stop()
                 throw Failure(isRetryable: true, retryAfter: nil, kind: "timeout")

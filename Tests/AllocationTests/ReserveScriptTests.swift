@@ -96,7 +96,7 @@ import Testing
         var arguments = arguments
         if arguments[1] == "t" { arguments[1] = token }
         let before = try f.snapshot()
-        let reply = try f.raw(AllocationScripts.reserve, keys: [f.keys.state, f.keys.owner, f.keys.agent, f.keys.load],
+        let reply = try f.raw(AllocationScripts.reserve, keys: [f.keys.state, f.keys.owner, f.keys.agent, f.keys.load, f.keys.touched],
                               arguments)
         #expect(f.isInvalid(reply, mentioning: text), "\(reply)")
         #expect(try f.snapshot() == before)

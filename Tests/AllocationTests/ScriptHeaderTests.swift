@@ -41,6 +41,7 @@ import TestSupport
     @Test func recover() throws { try Self.check(RecoverCode.self) }
     @Test func extend() throws { try Self.check(ExtendCode.self) }
     @Test func revive() throws { try Self.check(ReviveCode.self) }
+    @Test func reconcile() throws { try Self.check(ReconcileCode.self) }
 
     @Test func everyScriptHasAHeaderOfKeysAndArguments() {
         for script in AllocationScripts.all {
