@@ -2,6 +2,7 @@
 #   make test   install what is missing, build, run the whole suite (a throw-away redis-server per run)
 #   make demo   install what is missing, build, and show the whole loop against the Qiscus simulator
 #   make soak   5 minutes of load on two instances, one killed with SIGKILL every minute (not in CI)
+#   make bench  measure ingest, latency and throughput against the raw Redis rate (docs/performance.md)
 #   make build  release build of the `allocator` binary into .build/release/
 #   make deps   install the Debian packages only
 SHELL := /bin/bash
@@ -9,7 +10,7 @@ DEB_PACKAGES := libhiredis-dev libcurl4-openssl-dev libmicrohttpd-dev redis-serv
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: deps build test demo soak clean
+.PHONY: deps build test demo soak bench clean
 
 deps:
 	@./scripts/install-deps.sh $(DEB_PACKAGES)
@@ -28,6 +29,10 @@ demo: deps
 soak: deps
 	$(SWIFT) build -c release --product allocator $(SWIFT_FLAGS)
 	"$$($(SWIFT) build -c release --show-bin-path)/allocator" soak --minutes 5
+
+bench: deps
+	$(SWIFT) build -c release --product allocator $(SWIFT_FLAGS)
+	"$$($(SWIFT) build -c release --show-bin-path)/allocator" bench
 
 clean:
 	rm -rf .build

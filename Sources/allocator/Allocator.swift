@@ -6,6 +6,6 @@ struct Allocator: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "allocator",
         abstract: "Custom agent allocation for Qiscus Omnichannel.",
-        subcommands: [Serve.self, Simulate.self, Demo.self, Status.self, RequeueDead.self, Soak.self]
+        subcommands: [Serve.self, Simulate.self, Demo.self, Status.self, RequeueDead.self, Soak.self, Bench.self]
     )
 }

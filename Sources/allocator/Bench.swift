@@ -1,0 +1,211 @@
+import ArgumentParser
+import Foundation
+import HTTPClient
+import LocalStack
+import Redis
+import Synchronization
+
+/// `allocator bench` (`make bench`): real processes over loopback (redis-server, the simulator, one and two
+/// `allocator serve` instances, a load generator in this process) and one table of results, each throughput
+/// also as a ratio to the raw Redis round-trip rate measured in the same run.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Measure ingest, latency and throughput against the physical limit.")
+
+    @Option(help: "Seconds per measurement.") var seconds = 5.0
+    @Option(help: "Client connections of the load generator (and of the raw Redis reference).") var connections = 8
+    @Option(help: "Allocation workers per instance.") var workers = 8
+
+    func run() throws {
+        let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        var rows: [(String, String)] = []
+        let raw = try Self.rawRedisRate(connections: connections, seconds: seconds)
+        rows.append(("raw Redis LPUSH via hiredis (\(connections) connections)", String(format: "%.0f ops/s (1.00)", raw.rate)))
+
+        let environment = ["WORKER_CONCURRENCY": String(workers), "MAX_CUSTOMERS_PER_AGENT": "10000", "LOG_LEVEL": "error"]
+        // 1. Ingest: no agent online, so every room just queues.
+        do {
+            let stack = try LocalStack(allocator: binary, instances: 1, agents: 0, environment: environment)
+            defer { stack.stop() }
+            let result = try Self.flood(stack, instances: [0], connections: connections, seconds: seconds, prefix: 1)
+            rows.append(("webhook ingest, 1 instance", String(format: "%.0f req/s (%.2f), p50 %.2f ms, p99 %.2f ms",
+                                                         result.rate, result.rate / raw.rate, result.p50, result.p99)))
+        }
+        // 2. Webhook received -> assign call made, with free capacity, at a steady 200 webhooks/s.
+        do {
+            let stack = try LocalStack(allocator: binary, instances: 1, agents: 20, environment: environment)
+            defer { stack.stop() }
+            let (p50, p99) = try Self.webhookToAssign(stack, rate: 200, seconds: seconds)
+            rows.append(("webhook -> assign call, free capacity", String(format: "p50 %.2f ms, p99 %.2f ms", p50, p99)))
+        }
+        // 3. Allocations per second end to end.
+        for latency in [0, 50] {
+            for instances in [1, 2] {
+                let stack = try LocalStack(allocator: binary, instances: instances, agents: 20,
+                                           simulatorArguments: ["--latency-ms", String(latency)], environment: environment)
+                defer { stack.stop() }
+                let result = try Self.throughput(stack, instances: instances, connections: connections,
+                                                 rooms: latency == 0 ? 4000 : 1000)
+                rows.append(("allocations/s, \(instances) instance\(instances > 1 ? "s" : ""), API latency \(latency) ms",
+                             String(format: "%.0f/s (%.2f), %.1f Redis round trips each, peak RSS %@",
+                                    result.rate, result.rate / raw.rate, result.roundTrips,
+                                    result.peakRSS.map { String(format: "%.1f MB", $0) }.joined(separator: " / "))))
+            }
+        }
+        print(Self.machine(redisVersion: raw.version))
+        let width = rows.map(\.0.count).max() ?? 0
+        for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
+    }
+
+    // MARK: - Measurements
+
+    static func rawRedisRate(connections: Int, seconds: Double) throws -> (rate: Double, version: String) {
+        let server = try RedisServer.start()
+        defer { server.stop() }
+        let version = (try server.connect().execute(["INFO", "server"]).string ?? "")
+            .split(separator: "\r\n").first { $0.hasPrefix("redis_version:") }.map { String($0.dropFirst(14)) } ?? "?"
+        let total = Atomic<Int>(0)
+        let deadline = Date().addingTimeInterval(seconds)
+        parallel(connections) { index in
+            let redis = server.connect()
+            var count = 0
+            while Date() < deadline {
+                if (try? redis.execute(["LPUSH", "bench:\(index)", "x"])) != nil { count += 1 }
+            }
+            total.add(count, ordering: .relaxed)
+        }
+        return (Double(total.load(ordering: .relaxed)) / seconds, version)
+    }
+
+    struct Flood {
+        var rate: Double
+        var p50: Double
+        var p99: Double
+    }
+
+    /// Posts unique rooms as fast as `connections` keep-alive clients can, for `seconds` (or until each
+    /// client sent `perClient` rooms).
+    static func flood(_ stack: LocalStack, instances: [Int], connections: Int, seconds: Double, prefix: Int,
+                      perClient: Int = .max) throws -> Flood {
+        let latencies = Mutex<[Double]>([])
+        let deadline = Date().addingTimeInterval(seconds)
+        parallel(connections) { index in
+            let client = HTTPClient()
+            var mine: [Double] = []
+            var next = 0
+            while Date() < deadline, next < perClient {
+                next += 1
+                let room = "\(prefix)\(String(format: "%03d", index))\(next)"
+                let url = stack.instanceURLs[instances[next % instances.count]] + "/webhooks/allocate"
+                let start = DispatchTime.now().uptimeNanoseconds
+                let response = try? client.perform(HTTPClientRequest(method: "POST", url: url,
+                                                                     body: .json(Data("{\"room_id\":\"\(room)\"}".utf8))))
+                if response?.status == 200 { mine.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
+            }
+            latencies.withLock { $0 += mine }
+        }
+        let sorted = latencies.withLock { $0 }.sorted()
+        return Flood(rate: Double(sorted.count) / seconds, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99))
+    }
+
+    /// Sends webhooks at a steady `rate` and measures until the simulator recorded the assign call.
+    static func webhookToAssign(_ stack: LocalStack, rate: Double, seconds: Double) throws -> (Double, Double) {
+        let client = HTTPClient()
+        var sent: [String: Double] = [:]
+        let start = Date()
+        var next = 0
+        while Date().timeIntervalSince(start) < seconds {
+            let due = Int(Date().timeIntervalSince(start) * rate)
+            while next < due {
+                next += 1
+                let room = "2\(next)"
+                sent[room] = Date().timeIntervalSince1970
+                _ = try client.perform(HTTPClientRequest(method: "POST", url: stack.instanceURLs[0] + "/webhooks/allocate",
+                                                         body: .json(Data("{\"room_id\":\"\(room)\"}".utf8))))
+            }
+            usleep(500)
+        }
+        Thread.sleep(forTimeInterval: 1)
+        let waits = try stack.simulatorReport().assigns.compactMap { record in sent[record.room].map { (record.at - $0) * 1000 } }
+        let sorted = waits.sorted()
+        return (percentile(sorted, 0.5), percentile(sorted, 0.99))
+    }
+
+    struct Throughput {
+        var rate: Double
+        var roundTrips: Double
+        var peakRSS: [Double]
+    }
+
+    /// Sends `rooms` webhooks as fast as the clients can and measures until the simulator recorded every
+    /// assign call: allocations per second from the first webhook to the last assign, and Redis commands
+    /// (everything: enqueue, claim, reserve, commit, wake-ups, timers) per allocation.
+    static func throughput(_ stack: LocalStack, instances: Int, connections: Int, rooms: Int) throws -> Throughput {
+        let redis = stack.redis.connect()
+        // Round trips are the commands clients send: the scripts (whose inner calls Redis counts as commands
+        // too, so total_commands_processed would overstate them), wake-up blocks and transactions.
+        let topLevel: Set<String> = ["evalsha", "eval", "blpop", "multi", "exec", "ping", "script", "rpush", "ltrim"]
+        func commands() throws -> Double {
+            let info = try redis.execute(["INFO", "commandstats"]).string ?? ""
+            return info.split(separator: "\r\n").reduce(0) { sum, line in
+                guard line.hasPrefix("cmdstat_"), let colon = line.firstIndex(of: ":"),
+                      topLevel.contains(String(line[line.index(line.startIndex, offsetBy: 8)..<colon])),
+                      let calls = line.split(separator: ",").first?.split(separator: "=").last.flatMap({ Double($0) })
+                else { return sum }
+                return sum + calls
+            }
+        }
+        let before = try stack.simulatorReport().assigns.count
+        let commandsBefore = try commands()
+        let start = Date()
+        _ = try flood(stack, instances: Array(0..<instances), connections: connections, seconds: 600, prefix: 3,
+                      perClient: rooms / connections)
+        let sent = rooms / connections * connections
+        var assigned = 0
+        var last = start
+        while Date().timeIntervalSince(start) < 120 {
+            let report = try stack.simulatorReport()
+            assigned = report.assigns.count - before
+            if assigned >= sent {
+                last = Date(timeIntervalSince1970: report.assigns.last?.at ?? Date().timeIntervalSince1970)
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let commandsAfter = try commands()
+        let rss = (0..<instances).map { peakRSS(pid: stack.instance($0).pid) }
+        return Throughput(rate: Double(assigned) / max(0.001, last.timeIntervalSince(start)),
+                          roundTrips: assigned > 0 ? (commandsAfter - commandsBefore) / Double(assigned) : 0, peakRSS: rss)
+    }
+
+    // MARK: - Helpers
+
+    static func parallel(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let group = DispatchGroup()
+        for index in 0..<count {
+            group.enter()
+            Thread {
+                body(index)
+                group.leave()
+            }.start()
+        }
+        group.wait()
+    }
+
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+    }
+
+    /// VmHWM of a process, in MB.
+    static func peakRSS(pid: pid_t) -> Double {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
+    }
+
+    static func machine(redisVersion: String) -> String {
+        let cpu = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+            .split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?" } ?? "?"
+        return "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu), Redis \(redisVersion), everything on this machine over loopback\n"
+    }
+}
