@@ -143,7 +143,7 @@ struct Bench: ParsableCommand {
         let redis = stack.redis.connect()
         // Round trips are the commands clients send: the scripts (whose inner calls Redis counts as commands
         // too, so total_commands_processed would overstate them), wake-up blocks and transactions.
-        let topLevel: Set<String> = ["evalsha", "eval", "blpop", "multi", "exec", "ping", "script", "rpush", "ltrim"]
+        let topLevel: Set<String> = ["evalsha", "eval", "blpop", "multi", "exec", "ping", "script"]
         func commands() throws -> Double {
             let info = try redis.execute(["INFO", "commandstats"]).string ?? ""
             return info.split(separator: "\r\n").reduce(0) { sum, line in
