@@ -26,6 +26,8 @@
 --   2  DEQUEUED            {2}  the room was waiting in the queue; it is gone (a reservation it kept is freed)
 --   3  DEQUEUED_IN_FLIGHT  {3, agent or ''}  a worker held the room; its lease is void, the slot is free
 --   4  DEAD_REMOVED        {4}  the room was in the dead set; it is gone
+--   5  STALE_SESSION       {5}  the floor is not newer than the room's session key: this resolve is of the
+--                              session BEFORE the one we hold (a late webhook): nothing changed
 --   0  UNKNOWN             {0}  nothing recorded for the room (only the tombstone may be raised)
 --  -1  INVALID             {-1, message}  bad arguments: nothing changed
 local room, floor, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -39,14 +41,16 @@ if not cap or cap < 1 or cap % 1 ~= 0 then
   return {-1, 'wake cap must be a positive integer'}
 end
 
+-- A session's key is the id of the service BEFORE it, so the resolve of the session we hold always carries
+-- a newer id than its key; an id that is not newer resolved an earlier session.
+local state = redis.call('HGET', KEYS[2], room)
 if floor ~= '' then
   local known = redis.call('HGET', KEYS[3], room)
-  if not known or #floor > #known or (#floor == #known and floor > known) then
-    redis.call('HSET', KEYS[3], room, floor)
-  end
+  local newer = not known or #floor > #known or (#floor == #known and floor > known)
+  if state and not newer then return {5} end
+  if newer then redis.call('HSET', KEYS[3], room, floor) end
 end
 
-local state = redis.call('HGET', KEYS[2], room)
 if not state then return {0} end
 local held = redis.call('HGET', KEYS[6], room)
 redis.call('HDEL', KEYS[2], room)

@@ -8,6 +8,8 @@ public enum ReleaseCode: Int, ScriptCode {
     case dequeuedInFlight = 3
     /// the room was in the dead set and is gone
     case deadRemoved = 4
+    /// the resolve is of the session before the one held (a late webhook): nothing changed
+    case staleSession = 5
     /// nothing was recorded for the room
     case unknown = 0
     /// bad arguments (thrown)

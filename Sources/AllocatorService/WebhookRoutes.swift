@@ -63,7 +63,7 @@ struct WebhookRoutes: Sendable {
             let status = switch result.code {
             case .released: "released"
             case .dequeued, .dequeuedInFlight, .deadRemoved: "dequeued"
-            case .unknown, .invalid: "unknown"
+            case .unknown, .staleSession, .invalid: "unknown"
             }
             logger.info("room resolved", metadata: ["room": "\(payload.roomID)", "result": "\(result.code)",
                                                     "agent": "\(result.agent.map(String.init) ?? "-")"])

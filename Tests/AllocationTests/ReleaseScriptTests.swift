@@ -68,9 +68,17 @@ import Testing
         #expect(try f.snapshot().sessions["1"] == "88123401")
         #expect(try f.enqueue("1", session: "0") == .stale, "a late webhook of the resolved session")
         #expect(try f.enqueue("1", session: "88123401") == .queued, "the returning customer's next session")
-        // A lower floor never lowers the tombstone.
-        #expect(try f.store.release(room: "1", sessionFloor: "5", on: f.redis).code == .dequeued)
-        #expect(try f.snapshot().sessions["1"] == "88123401")
+        // A late resolve of the session before (an id not newer than the key) leaves the new session alone.
+        let before = try f.snapshot()
+        #expect(try f.store.release(room: "1", sessionFloor: "88123401", on: f.redis).code == .staleSession)
+        #expect(try f.store.release(room: "1", sessionFloor: "5", on: f.redis).code == .staleSession)
+        #expect(try f.snapshot() == before)
+        // The resolve of the session we hold carries a newer id.
+        #expect(try f.store.release(room: "1", sessionFloor: "88123402", on: f.redis).code == .dequeued)
+        #expect(try f.snapshot().sessions["1"] == "88123402")
+        // With nothing recorded, a lower floor never lowers the tombstone.
+        #expect(try f.store.release(room: "1", sessionFloor: "5", on: f.redis).code == .unknown)
+        #expect(try f.snapshot().sessions["1"] == "88123402")
     }
 
     @Test(arguments: [(["x", "", "8"], "room"), (["1", "01", "8"], "floor"), (["1", "a", "8"], "floor"),
