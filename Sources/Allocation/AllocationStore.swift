@@ -16,8 +16,6 @@ public struct AllocationStore: Sendable {
     /// Queues a room for a customer session (a no-op for duplicates; see `EnqueueCode`).
     public func enqueue(room: String, session: String, on connection: RedisConnection) throws -> EnqueueCode {
         try run(AllocationScripts.enqueue, as: EnqueueCode.self, on: connection,
-                keys: [keys.queue, keys.state, keys.session, keys.agent, keys.load, keys.dead, keys.reason, keys.wake,
-                       keys.since, keys.assigned],
                 arguments: [room, session, String(wakeCap)]).code
     }
 
@@ -25,7 +23,6 @@ public struct AllocationStore: Sendable {
     public func claim(token: String, leaseMilliseconds: Int,
                       on connection: RedisConnection) throws -> ScriptResult<ClaimCode> {
         try run(AllocationScripts.claim, as: ClaimCode.self, on: connection,
-                keys: [keys.queue, keys.state, keys.session, keys.lease, keys.owner, keys.agent],
                 arguments: [token, String(leaseMilliseconds)])
     }
 
@@ -39,15 +36,13 @@ public struct AllocationStore: Sendable {
             arguments.append(String(candidate.id))
             arguments.append(String(candidate.reportedLoad))
         }
-        return try run(AllocationScripts.reserve, as: ReserveCode.self, on: connection,
-                       keys: [keys.state, keys.owner, keys.agent, keys.load, keys.touched], arguments: arguments)
+        return try run(AllocationScripts.reserve, as: ReserveCode.self, on: connection, arguments: arguments)
     }
 
     /// Makes the reservation the room's assignment after a successful assign call.
     public func commit(room: String, token: String, agent: Int,
                        on connection: RedisConnection) throws -> ScriptResult<CommitCode> {
         try run(AllocationScripts.commit, as: CommitCode.self, on: connection,
-                keys: [keys.state, keys.lease, keys.owner, keys.agent, keys.since, keys.assigned],
                 arguments: [room, token, String(agent)])
     }
 
@@ -60,8 +55,6 @@ public struct AllocationStore: Sendable {
         case .dead(let reason): ("dead", reason)
         }
         return try run(AllocationScripts.rollback, as: RollbackCode.self, on: connection,
-                       keys: [keys.queue, keys.state, keys.lease, keys.owner, keys.agent, keys.load, keys.dead,
-                              keys.reason, keys.wake, keys.since],
                        arguments: [room, token, agent.map { String($0) } ?? "", mode, reason, String(wakeCap)])
     }
 
@@ -70,15 +63,12 @@ public struct AllocationStore: Sendable {
     public func release(room: String, sessionFloor: String? = nil,
                         on connection: RedisConnection) throws -> ScriptResult<ReleaseCode> {
         try run(AllocationScripts.release, as: ReleaseCode.self, on: connection,
-                keys: [keys.queue, keys.state, keys.session, keys.lease, keys.owner, keys.agent, keys.load,
-                       keys.dead, keys.reason, keys.wake, keys.since, keys.assigned],
                 arguments: [room, sessionFloor ?? "", String(wakeCap)])
     }
 
     /// Returns up to `batch` rooms whose lease expired to the head of the queue, keeping their reservation.
     public func recover(batch: Int, on connection: RedisConnection) throws -> ScriptResult<RecoverCode> {
         try run(AllocationScripts.recover, as: RecoverCode.self, on: connection,
-                keys: [keys.queue, keys.state, keys.lease, keys.owner, keys.wake, keys.since],
                 arguments: [String(batch), String(wakeCap)])
     }
 
@@ -86,13 +76,12 @@ public struct AllocationStore: Sendable {
     public func extend(room: String, token: String, leaseMilliseconds: Int,
                        on connection: RedisConnection) throws -> ScriptResult<ExtendCode> {
         try run(AllocationScripts.extend, as: ExtendCode.self, on: connection,
-                keys: [keys.state, keys.lease, keys.owner], arguments: [room, token, String(leaseMilliseconds)])
+                arguments: [room, token, String(leaseMilliseconds)])
     }
 
     /// Queues dead rooms again at their place in line: `room`, or the oldest `batch` of them.
     public func revive(room: String? = nil, batch: Int = 1000, on connection: RedisConnection) throws -> ScriptResult<ReviveCode> {
         try run(AllocationScripts.revive, as: ReviveCode.self, on: connection,
-                keys: [keys.queue, keys.state, keys.dead, keys.reason, keys.since, keys.wake],
                 arguments: [room ?? "", String(batch), String(wakeCap)])
     }
 
@@ -106,14 +95,13 @@ public struct AllocationStore: Sendable {
             arguments.append(String(count))
         }
         return try run(AllocationScripts.reconcile, as: ReconcileCode.self, on: connection,
-                       keys: [keys.state, keys.session, keys.agent, keys.load, keys.touched, keys.assigned, keys.wake],
                        arguments: arguments)
     }
 
     /// Runs a script and decodes `{code, values...}`; code -1 is thrown as `invalidArgument`.
     private func run<Code: ScriptCode>(_ script: RedisScript, as: Code.Type, on connection: RedisConnection,
-                                       keys: [String], arguments: [String]) throws -> ScriptResult<Code> {
-        let reply = try script.run(on: connection, keys: keys, arguments: arguments)
+                                       arguments: [String]) throws -> ScriptResult<Code> {
+        let reply = try script.run(on: connection, keys: keys.keys(of: script.name), arguments: arguments)
         guard let elements = reply.array, let raw = elements.first?.int, let code = Code(rawValue: Int(raw)) else {
             throw AllocationError.unexpectedReply(script: script.name, reply: String(describing: reply))
         }

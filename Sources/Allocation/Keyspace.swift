@@ -48,6 +48,23 @@ public struct Keyspace: Sendable, Equatable {
     /// hash agent id -> when it was last reserved (ms, Redis clock).
     public var touched: String { key("touched") }
 
+    /// The KEYS of a script of `lua/`, in the order its header lists them (the one place that order lives).
+    public func keys(of script: String) -> [String] {
+        switch script {
+        case "enqueue": return [queue, state, session, agent, load, dead, reason, wake, since, assigned]
+        case "claim": return [queue, state, session, lease, owner, agent]
+        case "reserve": return [state, owner, agent, load, touched]
+        case "commit": return [state, lease, owner, agent, since, assigned]
+        case "rollback": return [queue, state, lease, owner, agent, load, dead, reason, wake, since]
+        case "release": return [queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned]
+        case "recover": return [queue, state, lease, owner, wake, since]
+        case "extend": return [state, lease, owner]
+        case "revive": return [queue, state, dead, reason, since, wake]
+        case "reconcile": return [state, session, agent, load, touched, assigned, wake]
+        default: preconditionFailure("no KEYS are known for lua/\(script).lua")
+        }
+    }
+
     /// Every key of the app.
     public var all: [String] { [queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned, touched] }
 }

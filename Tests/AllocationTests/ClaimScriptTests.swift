@@ -52,10 +52,6 @@ import Testing
     func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) throws {
         let f = try StoreFixture()
         try f.enqueue("1")
-        let before = try f.snapshot()
-        let reply = try f.raw(AllocationScripts.claim, keys: [f.keys.queue, f.keys.state, f.keys.session, f.keys.lease,
-                                                            f.keys.owner, f.keys.agent], arguments)
-        #expect(f.isInvalid(reply, mentioning: text), "\(reply)")
-        #expect(try f.snapshot() == before)
+        try f.expectRefusal(AllocationScripts.claim, arguments, mentioning: text)
     }
 }

@@ -63,10 +63,6 @@ import Testing
         _ = try f.reserve("1", token: token, [(5, 0)])
         var arguments = arguments
         if arguments[1] == "t" { arguments[1] = token }
-        let before = try f.snapshot()
-        let reply = try f.raw(AllocationScripts.commit, keys: [f.keys.state, f.keys.lease, f.keys.owner, f.keys.agent, f.keys.since, f.keys.assigned],
-                              arguments)
-        #expect(f.isInvalid(reply, mentioning: text), "\(reply)")
-        #expect(try f.snapshot() == before)
+        try f.expectRefusal(AllocationScripts.commit, arguments, mentioning: text)
     }
 }

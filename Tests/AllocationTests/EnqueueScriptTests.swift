@@ -88,10 +88,7 @@ import Testing
     ])
     func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) throws {
         let f = try StoreFixture()
-        let reply = try f.raw(AllocationScripts.enqueue, keys: [f.keys.queue, f.keys.state, f.keys.session,
-                              f.keys.agent, f.keys.load, f.keys.dead, f.keys.reason, f.keys.wake, f.keys.since, f.keys.assigned], arguments)
-        #expect(f.isInvalid(reply, mentioning: text), "\(reply)")
-        #expect(try f.snapshot() == StoreSnapshot())
+        try f.expectRefusal(AllocationScripts.enqueue, arguments, mentioning: text)
     }
 
     @Test func theTypedAPIThrowsInvalidArgument() throws {

@@ -35,9 +35,6 @@ import Testing
         let token = try f.claimed("1")
         var arguments = arguments
         if arguments[1] == "t" { arguments[1] = token }
-        let before = try f.snapshot()
-        let reply = try f.raw(AllocationScripts.extend, keys: [f.keys.state, f.keys.lease, f.keys.owner], arguments)
-        #expect(f.isInvalid(reply, mentioning: text), "\(reply)")
-        #expect(try f.snapshot() == before)
+        try f.expectRefusal(AllocationScripts.extend, arguments, mentioning: text)
     }
 }

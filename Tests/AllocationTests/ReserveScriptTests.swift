@@ -95,11 +95,7 @@ import Testing
         let token = try f.claimed("1")
         var arguments = arguments
         if arguments[1] == "t" { arguments[1] = token }
-        let before = try f.snapshot()
-        let reply = try f.raw(AllocationScripts.reserve, keys: [f.keys.state, f.keys.owner, f.keys.agent, f.keys.load, f.keys.touched],
-                              arguments)
-        #expect(f.isInvalid(reply, mentioning: text), "\(reply)")
-        #expect(try f.snapshot() == before)
+        try f.expectRefusal(AllocationScripts.reserve, arguments, mentioning: text)
     }
 
     @Test func fiveHundredCandidatesAreAccepted() throws {

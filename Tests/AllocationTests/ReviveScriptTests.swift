@@ -47,10 +47,6 @@ import Testing
     func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) throws {
         let f = try StoreFixture()
         try dead(f, "1")
-        let before = try f.snapshot()
-        let reply = try f.raw(AllocationScripts.revive, keys: [f.keys.queue, f.keys.state, f.keys.dead, f.keys.reason,
-                                                             f.keys.since, f.keys.wake], arguments)
-        #expect(f.isInvalid(reply, mentioning: text), "\(reply)")
-        #expect(try f.snapshot() == before)
+        try f.expectRefusal(AllocationScripts.revive, arguments, mentioning: text)
     }
 }

@@ -43,6 +43,21 @@ import TestSupport
     @Test func revive() throws { try Self.check(ReviveCode.self) }
     @Test func reconcile() throws { try Self.check(ReconcileCode.self) }
 
+    /// The KEYS the store passes are, in order, the keys each header lists (by their names).
+    @Test func theKeysPassedAreTheKeysEachHeaderLists() throws {
+        let keys = try Keyspace(prefix: "p", app: "a")
+        let line = /^--\s+KEYS\[(\d+)\]\s+(\w+)/
+        for script in AllocationScripts.all {
+            let listed = script.source.split(separator: "\n").compactMap { text -> (Int, String)? in
+                guard let match = String(text).firstMatch(of: line), let index = Int(match.1) else { return nil }
+                return (index, String(match.2))
+            }
+            #expect(listed.map(\.0) == Array(1...max(1, listed.count)), "\(script.name).lua numbers its KEYS 1...n")
+            let passed = keys.keys(of: script.name).map { $0.split(separator: ":").last.map(String.init) ?? "" }
+            #expect(passed == listed.map(\.1), "\(script.name).lua header vs Keyspace.keys(of:)")
+        }
+    }
+
     @Test func everyScriptHasAHeaderOfKeysAndArguments() {
         for script in AllocationScripts.all {
             #expect(script.source.contains("-- KEYS[1]"), "\(script.name).lua lists its KEYS")

@@ -58,6 +58,15 @@ struct StoreFixture {
         try script.run(on: redis, keys: keys, arguments: arguments)
     }
 
+    /// Runs a script with raw arguments and expects `{-1, message}` (message containing `text`) and no write.
+    func expectRefusal(_ script: RedisScript, _ arguments: [String], mentioning text: String,
+                       sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let before = try snapshot()
+        let reply = try raw(script, keys: keys.keys(of: script.name), arguments)
+        #expect(isInvalid(reply, mentioning: text), "\(reply)", sourceLocation: sourceLocation)
+        #expect(try snapshot() == before, "nothing written", sourceLocation: sourceLocation)
+    }
+
     /// Whether a raw call answered `{-1, message}` with a message containing `text`.
     func isInvalid(_ reply: RedisReply, mentioning text: String) -> Bool {
         guard let elements = reply.array, elements.first?.int == -1 else { return false }
