@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import HTTPClient
 import HTTPServer
 #if canImport(Glibc)
@@ -90,21 +91,8 @@ struct RawResponse {
 /// Sends `pieces` one `send()` each over a fresh loopback connection, then reads until the server closes it
 /// (send `Connection: close`). Lets tests write requests libcurl would not, e.g. a hand-made chunked upload.
 func rawExchange(port: UInt16, _ pieces: [String]) throws -> RawResponse {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw RawSocketError(description: "socket() failed") }
+    let fd = try LoopbackSocket.connect(port: port, timeout: 3)
     defer { close(fd) }
-    var timeout = timeval(tv_sec: 3, tv_usec: 0)
-    _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    guard connected == 0 else { throw RawSocketError(description: "connect() failed: errno \(errno)") }
     for piece in pieces {
         let bytes = Array(piece.utf8)
         var offset = 0
