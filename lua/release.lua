@@ -17,6 +17,8 @@
 -- KEYS[10] wake    list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
 -- KEYS[11] since   hash  room -> arrival time (us) of its session
 -- KEYS[12] assigned zset  room -> agent id (score) of every room in state a: an agent's rooms by ZRANGEBYSCORE
+-- KEYS[13] freed   hash  agent id -> when we released its last rooms: up to 16 ms times, comma separated
+--                        (reserve.lua subtracts recent ones from Qiscus's lagging count)
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] session floor: '' or a session key; the tombstone becomes max(recorded, floor)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
@@ -66,6 +68,16 @@ if held then
   if redis.call('HINCRBY', KEYS[7], held, -1) <= 0 then redis.call('HDEL', KEYS[7], held) end
   redis.call('RPUSH', KEYS[10], 'c')
   redis.call('LTRIM', KEYS[10], -cap, -1)
+  if state == 'a' then
+    -- the agent really had the room in Qiscus: remember when it left, newest first, 16 at most
+    local now = redis.call('TIME')
+    local at = tostring(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+    local times = {at}
+    for previous in string.gmatch(redis.call('HGET', KEYS[13], held) or '', '%d+') do
+      if #times < 16 then times[#times + 1] = previous end
+    end
+    redis.call('HSET', KEYS[13], held, table.concat(times, ','))
+  end
 end
 if state == 'a' then return {1, held or ''} end
 if state == 'q' then return {2} end

@@ -2,9 +2,12 @@
 -- counts the room against that agent, all at once inside Redis, so no two workers (in any number of
 -- instances) can fill the same free slot.
 --
--- Effective load of a candidate = max(our own count in KEYS[4], the count Qiscus reported). Qiscus's
--- current_customer_count lags real assignments by seconds, so it is never trusted alone; our count
--- includes rooms reserved but not yet assigned.
+-- Effective load of a candidate = max(our own count in KEYS[4], the count Qiscus reported minus the rooms
+-- of that agent we released within the release window). Qiscus's current_customer_count lags real
+-- assignments by seconds, so it is never trusted alone; our count includes rooms reserved but not yet
+-- assigned. It also lags releases: without the subtraction a resolved agent's slot would stay shut until
+-- Qiscus caught up. The subtraction can only hide rooms someone ELSE assigned to the agent (our own are in
+-- our count), for at most the window.
 --
 -- KEYS[1] state  hash  room -> q | f | a | d
 -- KEYS[2] owner  hash  room -> token of the worker holding the lease
@@ -12,12 +15,14 @@
 -- KEYS[4] load   hash  agent id -> rooms this service holds for the agent
 -- KEYS[5] touched hash  agent id -> when it was last reserved (ms, Redis clock); reconcile.lua leaves an
 --                       agent alone until Qiscus's lagging count has had time to see that reservation
+-- KEYS[6] freed   hash  agent id -> when we released its last rooms: up to 16 ms times, comma separated
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] owner token (from claim.lua)
 -- ARGV[3] limit: most rooms per agent (1 .. 10000)
 -- ARGV[4] strategy: 'least_loaded' (lowest effective load, ties in candidate order) or 'in_order'
 --         (first candidate under the limit)
--- ARGV[5], ARGV[6], ...: candidate pairs, agent id (1-20 digits) then Qiscus's count (0 .. 1000000);
+-- ARGV[5] release window: ms during which our releases are subtracted from Qiscus's count (0 .. 86400000)
+-- ARGV[6], ARGV[7], ...: candidate pairs, agent id (1-20 digits) then Qiscus's count (0 .. 1000000);
 --         at most 500 pairs, in the order Qiscus listed them; online agents only
 --
 -- Returns:
@@ -41,13 +46,17 @@ end
 if strategy ~= 'least_loaded' and strategy ~= 'in_order' then
   return {-1, 'strategy must be least_loaded or in_order'}
 end
-local pairs_given = (#ARGV - 4) / 2
+local window = tonumber(ARGV[5])
+if not window or window < 0 or window > 86400000 or window % 1 ~= 0 then
+  return {-1, 'release window must be 0..86400000 ms'}
+end
+local pairs_given = (#ARGV - 5) / 2
 if pairs_given % 1 ~= 0 or pairs_given > 500 then
   return {-1, 'candidates must be at most 500 pairs of agent id and count'}
 end
 local ids, counts = {}, {}
 for i = 1, pairs_given do
-  local id, count = ARGV[3 + 2 * i], tonumber(ARGV[4 + 2 * i])
+  local id, count = ARGV[4 + 2 * i], tonumber(ARGV[5 + 2 * i])
   if #id > 20 or not id:match('^%d+$') then return {-1, 'agent id must be 1-20 digits'} end
   if not count or count < 0 or count > 1000000 or count % 1 ~= 0 then
     return {-1, 'agent count must be an integer 0..1000000'}
@@ -65,9 +74,22 @@ end
 if pairs_given == 0 then return {0} end
 
 local loads = redis.call('HMGET', KEYS[4], unpack(ids))
+local freed = {}
+local now_ms
+if window > 0 then
+  freed = redis.call('HMGET', KEYS[6], unpack(ids))
+  local now = redis.call('TIME')
+  now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+end
 local best, best_load
 for i = 1, pairs_given do
-  local effective = math.max(tonumber(loads[i] or '0'), counts[i])
+  local recent = 0
+  if freed[i] then
+    for at in string.gmatch(freed[i], '%d+') do
+      if now_ms - tonumber(at) <= window then recent = recent + 1 end
+    end
+  end
+  local effective = math.max(tonumber(loads[i] or '0'), counts[i] - recent)
   if effective < limit and (not best or effective < best_load) then
     best, best_load = i, effective
     if strategy == 'in_order' then break end

@@ -27,11 +27,13 @@ public struct AllocationStore: Sendable {
     }
 
     /// Reserves an agent under `limit` for a room this token holds (the allocation rule: `lua/reserve.lua`).
+    /// `releaseWindowMilliseconds`: our releases of an agent within it are subtracted from Qiscus's lagging
+    /// count (0 turns that off).
     public func reserve(room: String, token: String, limit: Int, strategy: AllocationStrategy = .leastLoaded,
-                        candidates: [AgentCandidate],
+                        releaseWindowMilliseconds: Int = 0, candidates: [AgentCandidate],
                         on connection: RedisConnection) throws -> ScriptResult<ReserveCode> {
-        var arguments = [room, token, String(limit), strategy.rawValue]
-        arguments.reserveCapacity(4 + candidates.count * 2)
+        var arguments = [room, token, String(limit), strategy.rawValue, String(releaseWindowMilliseconds)]
+        arguments.reserveCapacity(5 + candidates.count * 2)
         for candidate in candidates {
             arguments.append(String(candidate.id))
             arguments.append(String(candidate.reportedLoad))

@@ -88,6 +88,7 @@ public final class AllocationWorker: @unchecked Sendable {
             candidates = agents
         }
         let reservation = try store.reserve(room: room, token: token, limit: settings.limit, strategy: settings.strategy,
+                                            releaseWindowMilliseconds: settings.releaseWindowMilliseconds,
                                             candidates: Array(candidates.prefix(500)), on: connection)
         switch reservation.code {
         case .noCapacity, .invalid:

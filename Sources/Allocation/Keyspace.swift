@@ -47,16 +47,18 @@ public struct Keyspace: Sendable, Equatable {
     public var assigned: String { key("assigned") }
     /// hash agent id -> when it was last reserved (ms, Redis clock).
     public var touched: String { key("touched") }
+    /// hash agent id -> when we released its last rooms (ms, up to 16, comma separated).
+    public var freed: String { key("freed") }
 
     /// The KEYS of a script of `lua/`, in the order its header lists them (the one place that order lives).
     public func keys(of script: String) -> [String] {
         switch script {
         case "enqueue": return [queue, state, session, agent, load, dead, reason, wake, since, assigned]
         case "claim": return [queue, state, session, lease, owner, agent]
-        case "reserve": return [state, owner, agent, load, touched]
+        case "reserve": return [state, owner, agent, load, touched, freed]
         case "commit": return [state, lease, owner, agent, since, assigned]
         case "rollback": return [queue, state, lease, owner, agent, load, dead, reason, wake, since]
-        case "release": return [queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned]
+        case "release": return [queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned, freed]
         case "recover": return [queue, state, lease, owner, wake, since]
         case "extend": return [state, lease, owner]
         case "revive": return [queue, state, dead, reason, since, wake]
@@ -66,5 +68,5 @@ public struct Keyspace: Sendable, Equatable {
     }
 
     /// Every key of the app.
-    public var all: [String] { [queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned, touched] }
+    public var all: [String] { [queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned, touched, freed] }
 }

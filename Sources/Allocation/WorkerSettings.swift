@@ -8,13 +8,16 @@ public struct WorkerSettings: Sendable, Equatable {
     public var retry: RetryPolicy
     /// Longest single block on the wake list, in seconds: how soon a stopping worker notices.
     public var idleWait: Double
+    /// How long our releases are subtracted from Qiscus's lagging count (`QISCUS_COUNT_LAG_SECONDS`), ms.
+    public var releaseWindowMilliseconds: Int
 
     public init(limit: Int = 2, strategy: AllocationStrategy = .leastLoaded, leaseMilliseconds: Int = 30_000,
-                retry: RetryPolicy = RetryPolicy(), idleWait: Double = 1) {
+                retry: RetryPolicy = RetryPolicy(), idleWait: Double = 1, releaseWindowMilliseconds: Int = 0) {
         self.limit = limit
         self.strategy = strategy
         self.leaseMilliseconds = leaseMilliseconds
         self.retry = retry
         self.idleWait = idleWait
+        self.releaseWindowMilliseconds = releaseWindowMilliseconds
     }
 }

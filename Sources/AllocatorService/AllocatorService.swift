@@ -50,7 +50,8 @@ public final class AllocatorService: Sendable {
         let settings = WorkerSettings(limit: configuration.maxCustomersPerAgent,
                                       leaseMilliseconds: configuration.leaseSeconds * 1000,
                                       retry: RetryPolicy(attempts: configuration.qiscusMaxAttempts, baseDelay: 0.5,
-                                                         maxDelay: max(1, Double(configuration.leaseSeconds) / 6)))
+                                                         maxDelay: max(1, Double(configuration.leaseSeconds) / 6)),
+                                      releaseWindowMilliseconds: Int(configuration.qiscusCountLagSeconds * 1000))
         let qiscus = QiscusClient.Configuration(baseURL: configuration.qiscusBaseURL, appID: configuration.qiscusAppID,
                                                 secretKey: configuration.qiscusSecretKey,
                                                 timeout: configuration.qiscusTimeoutSeconds)

@@ -1,4 +1,5 @@
 import Allocation
+import Foundation
 import Redis
 import Testing
 
@@ -43,6 +44,36 @@ import Testing
         #expect(try f.load(10) == 2 && f.load(20) == 0)
     }
 
+    @Test func ourRecentReleasesAreSubtractedFromTheLaggingQiscusCount() throws {
+        let f = try StoreFixture()
+        try f.assigned("1", to: 10)
+        try f.assigned("2", to: 10)
+        #expect(try f.store.release(room: "1", on: f.redis).code == .released)
+        let token = try f.claimed("3")
+        // Qiscus still counts the resolved room (its count lags): 2.
+        #expect(try f.reserve("3", token: token, [(10, 2)]).code == .noCapacity, "without a window, the slot stays shut")
+        Thread.sleep(forTimeInterval: 0.01)
+        let expired = try f.store.reserve(room: "3", token: token, limit: 2, releaseWindowMilliseconds: 5,
+                                          candidates: [AgentCandidate(id: 10, reportedLoad: 2)], on: f.redis)
+        #expect(expired.code == .noCapacity, "a release older than the window is not subtracted")
+        let open = try f.store.reserve(room: "3", token: token, limit: 2, releaseWindowMilliseconds: 10_000,
+                                       candidates: [AgentCandidate(id: 10, reportedLoad: 2)], on: f.redis)
+        #expect(open.code == .reserved && open.agent == 10 && open.load == 2, "the freed slot serves at once")
+        // Our own count still rules: the subtraction never goes below it.
+        let token4 = try f.claimed("4")
+        let full = try f.store.reserve(room: "4", token: token4, limit: 2, releaseWindowMilliseconds: 10_000,
+                                       candidates: [AgentCandidate(id: 10, reportedLoad: 0)], on: f.redis)
+        #expect(full.code == .noCapacity)
+    }
+
+    @Test func releasesOfReservationsInFlightAreNotRemembered() throws {
+        let f = try StoreFixture()
+        let token = try f.claimed("1")
+        #expect(try f.reserve("1", token: token, [(10, 0)]).code == .reserved)
+        #expect(try f.store.release(room: "1", on: f.redis).code == .dequeuedInFlight)
+        #expect(try f.redis.execute(["HGET", f.keys.freed, "10"]) == .null, "the assign may never have reached Qiscus")
+    }
+
     @Test func noCapacityWithoutCandidatesOrWithEveryoneFull() throws {
         let f = try StoreFixture()
         let token = try f.claimed("4")
@@ -82,13 +113,14 @@ import Testing
     }
 
     @Test(arguments: [
-        (["x", "t", "2", "least_loaded"], "room"), (["1", "", "2", "least_loaded"], "token"),
-        (["1", "t", "0", "least_loaded"], "limit"), (["1", "t", "10001", "least_loaded"], "limit"),
-        (["1", "t", "1.5", "least_loaded"], "limit"), (["1", "t", "2", "random"], "strategy"),
-        (["1", "t", "2", "least_loaded", "5"], "pairs"), (["1", "t", "2", "least_loaded", "a5", "0"], "agent id"),
-        (["1", "t", "2", "least_loaded", "5", "-1"], "count"), (["1", "t", "2", "least_loaded", "5", "1000001"], "count"),
-        (["1", "t", "2", "least_loaded", "5", "x"], "count"),
-        (["1", "t", "2", "least_loaded"] + Array(repeating: ["5", "0"], count: 501).flatMap { $0 }, "pairs"),
+        (["x", "t", "2", "least_loaded", "0"], "room"), (["1", "", "2", "least_loaded", "0"], "token"),
+        (["1", "t", "0", "least_loaded", "0"], "limit"), (["1", "t", "10001", "least_loaded", "0"], "limit"),
+        (["1", "t", "1.5", "least_loaded", "0"], "limit"), (["1", "t", "2", "random", "0"], "strategy"),
+        (["1", "t", "2", "least_loaded", "-1"], "release window"), (["1", "t", "2", "least_loaded", "x"], "release window"),
+        (["1", "t", "2", "least_loaded", "0", "5"], "pairs"), (["1", "t", "2", "least_loaded", "0", "a5", "0"], "agent id"),
+        (["1", "t", "2", "least_loaded", "0", "5", "-1"], "count"), (["1", "t", "2", "least_loaded", "0", "5", "1000001"], "count"),
+        (["1", "t", "2", "least_loaded", "0", "5", "x"], "count"),
+        (["1", "t", "2", "least_loaded", "0"] + Array(repeating: ["5", "0"], count: 501).flatMap { $0 }, "pairs"),
     ])
     func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) throws {
         let f = try StoreFixture()

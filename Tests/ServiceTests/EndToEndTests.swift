@@ -115,6 +115,24 @@ import TestSupport
         #expect(agreed, "agent loads equal the simulator's")
     }
 
+    @Test func aResolvedSlotServesTheNextRoomAtOnceThoughQiscusCountsLag() throws {
+        let harness = try ServiceHarness(instances: 1, agents: 1, simulatorArguments: ["--count-lag-ms", "3000"],
+                                         environment: ["QISCUS_COUNT_LAG_SECONDS": "5"])
+        defer { harness.stop() }
+        let url = harness.instanceURLs[0] + "/webhooks/allocate"
+        for room in ["901", "902"] { _ = try harness.post(url, json: harness.customerMessage(room: room)) }
+        #expect(try eventually(within: 5) { try harness.simulatorReport().rooms.count == 2 })
+        Thread.sleep(forTimeInterval: 3.2) // Qiscus now counts both rooms
+        _ = try harness.post(url, json: harness.customerMessage(room: "903"))
+        let body = try #require(try harness.resolveInSimulator(room: "901"))
+        let resolvedAt = Date()
+        _ = try harness.post(harness.instanceURLs[0] + "/webhooks/resolve", json: body)
+        #expect(try eventually(within: 5) { try harness.simulatorReport().rooms["903"] != nil })
+        let waited = Date().timeIntervalSince(resolvedAt)
+        #expect(waited < 1.5, "served \(waited) s after the resolve, before Qiscus's count (3 s behind) caught up")
+        #expect(try harness.simulatorReport().maxLoads.values.allSatisfy { $0 <= 2 })
+    }
+
     @Test func oneInstanceServesWaitingRoomsInOrderOfArrival() throws {
         let harness = try ServiceHarness(instances: 1, agents: 2, environment: ["WORKER_CONCURRENCY": "4"])
         defer { harness.stop() }
