@@ -32,7 +32,7 @@ struct MHD_Daemon *caa_mhd_start(const char *host, uint16_t port, unsigned int t
                                  unsigned int connection_timeout_seconds,
                                  MHD_AccessHandlerCallback handler, void *handler_cls,
                                  MHD_RequestCompletedCallback completed, void *completed_cls,
-                                 caa_mhd_unescape_callback unescape) {
+                                 caa_mhd_unescape_callback unescape, size_t connection_memory_limit) {
     struct sockaddr_in v4;
     struct sockaddr_in6 v6;
     struct sockaddr *address = NULL;
@@ -54,11 +54,13 @@ struct MHD_Daemon *caa_mhd_start(const char *host, uint16_t port, unsigned int t
         }
     }
     if (threads < 1) threads = 1;
+    if (connection_memory_limit == 0) connection_memory_limit = 32 * 1024;
     return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
                             MHD_OPTION_THREAD_POOL_SIZE, threads,
                             MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
                             address == NULL ? MHD_OPTION_END : MHD_OPTION_SOCK_ADDR, address,
                             MHD_OPTION_END);
 }

@@ -15,14 +15,18 @@ public final class HTTPServer: Sendable {
         public var maxBodyBytes: Int
         /// Idle connections are closed after this many seconds.
         public var connectionTimeout: Int
+        /// libmicrohttpd's memory pool per connection (request line, headers, read buffer). It is zeroed for
+        /// every request, so a smaller pool is cheaper; bodies stream through it in pieces.
+        public var connectionMemoryLimit: Int
 
         public init(host: String = "0.0.0.0", port: UInt16 = 8080, threads: Int = 4, maxBodyBytes: Int = 64 * 1024,
-                    connectionTimeout: Int = 30) {
+                    connectionTimeout: Int = 30, connectionMemoryLimit: Int = 16 * 1024) {
             self.host = host
             self.port = port
             self.threads = threads
             self.maxBodyBytes = maxBodyBytes
             self.connectionTimeout = connectionTimeout
+        self.connectionMemoryLimit = connectionMemoryLimit
         }
     }
 
@@ -50,7 +54,9 @@ public final class HTTPServer: Sendable {
             guard let handle = caa_mhd_start(host, configuration.port, UInt32(max(1, configuration.threads)),
                                              UInt32(max(0, configuration.connectionTimeout)),
                                              accessHandler, context, completedHandler, nil,
-                                             unescapeHandler) else { return false }
+                                             unescapeHandler, max(0, configuration.connectionMemoryLimit)) else {
+                return false
+            }
             current = handle
             boundPort.store(caa_mhd_bound_port(handle), ordering: .releasing)
             return true

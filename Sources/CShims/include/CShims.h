@@ -29,13 +29,14 @@ typedef size_t (*caa_mhd_unescape_callback)(void *cls, struct MHD_Connection *co
 /**
  * Starts a daemon with its own polling threads (a pool of `threads` when > 1) listening on host:port
  * (host is an IPv4 or IPv6 literal; NULL or "" means all IPv4 addresses), decoding the URL path and query
- * values with `unescape` (not NULL). Returns NULL on failure.
+ * values with `unescape` (not NULL), with `connection_memory_limit` bytes of memory pool per connection
+ * (0: libmicrohttpd's default of 32 KiB; MHD zeroes the pool for every request). Returns NULL on failure.
  */
 struct MHD_Daemon *caa_mhd_start(const char *host, uint16_t port, unsigned int threads,
                                  unsigned int connection_timeout_seconds,
                                  MHD_AccessHandlerCallback handler, void *handler_cls,
                                  MHD_RequestCompletedCallback completed, void *completed_cls,
-                                 caa_mhd_unescape_callback unescape);
+                                 caa_mhd_unescape_callback unescape, size_t connection_memory_limit);
 /** The port the daemon listens on (useful when started on port 0), or 0. */
 uint16_t caa_mhd_bound_port(struct MHD_Daemon *daemon);
 
