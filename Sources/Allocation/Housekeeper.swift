@@ -85,9 +85,7 @@ public final class Housekeeper: @unchecked Sendable {
     public func reconcile() throws {
         try healLoads()
         let summary = try store.summary(on: connection)
-        Gauge(label: "caa_queue_length").record(summary.queued)
-        Gauge(label: "caa_rooms_in_flight").record(summary.inFlight)
-        Gauge(label: "caa_dead_rooms").record(summary.dead)
+        summary.recordGauges()
         if summary.queued > 0 {
             try connection.execute(["RPUSH", store.keys.wake, "c"])
             try connection.execute(["LTRIM", store.keys.wake, String(-store.wakeCap), "-1"])

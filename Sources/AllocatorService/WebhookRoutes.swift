@@ -33,13 +33,7 @@ struct WebhookRoutes: Sendable {
     }
 
     func allocate(_ request: ServerRequest) -> ServerResponse {
-        if let denied = checkSecret(request) { return denied }
-        let payload: AllocationWebhook
-        switch decode(AllocationWebhook.self, request.body) {
-        case .success(let decoded): payload = decoded
-        case .failure(let error): return error.response
-        }
-        return withRedis(room: payload.roomID) { connection in
+        webhook(request, as: AllocationWebhook.self, room: \.roomID) { payload, connection in
             let code = try store.enqueue(room: payload.roomID, session: payload.sessionKey, on: connection)
             let status = switch code {
             case .queued, .queuedNewSession: "queued"
@@ -52,13 +46,7 @@ struct WebhookRoutes: Sendable {
     }
 
     func resolve(_ request: ServerRequest) -> ServerResponse {
-        if let denied = checkSecret(request) { return denied }
-        let payload: ResolveWebhook
-        switch decode(ResolveWebhook.self, request.body) {
-        case .success(let decoded): payload = decoded
-        case .failure(let error): return error.response
-        }
-        return withRedis(room: payload.roomID) { connection in
+        webhook(request, as: ResolveWebhook.self, room: \.roomID) { payload, connection in
             let result = try store.release(room: payload.roomID, sessionFloor: payload.sessionFloor, on: connection)
             let status = switch result.code {
             case .released: "released"
@@ -68,6 +56,19 @@ struct WebhookRoutes: Sendable {
             logger.info("room resolved", metadata: ["room": "\(payload.roomID)", "result": "\(result.code)",
                                                     "agent": "\(result.agent.map(String.init) ?? "-")"])
             return .json(["status": status, "room_id": payload.roomID])
+        }
+    }
+
+    /// The steps every webhook shares: the secret check, decoding (400 on a bad body), then `body` with a
+    /// Redis connection (503 while Redis is unreachable).
+    private func webhook<Payload: Decodable>(_ request: ServerRequest, as type: Payload.Type, room: (Payload) -> String,
+                                             _ body: (Payload, RedisConnection) throws -> ServerResponse) -> ServerResponse {
+        if let denied = checkSecret(request) { return denied }
+        switch decode(Payload.self, request.body) {
+        case .failure(let error):
+            return error.response
+        case .success(let payload):
+            return withRedis(room: room(payload)) { try body(payload, $0) }
         }
     }
 
@@ -142,11 +143,7 @@ struct WebhookRoutes: Sendable {
     }
 
     private func metrics() -> ServerResponse {
-        if let summary = try? pool.withConnection({ try store.summary(on: $0) }) {
-            Gauge(label: "caa_queue_length").record(summary.queued)
-            Gauge(label: "caa_rooms_in_flight").record(summary.inFlight)
-            Gauge(label: "caa_dead_rooms").record(summary.dead)
-        }
+        (try? pool.withConnection { try store.summary(on: $0) })?.recordGauges()
         return .text(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 
