@@ -76,6 +76,9 @@ public final class LocalStack: @unchecked Sendable {
         redis = try RedisServer(port: redis.port, arguments: redisArguments, directory: redis.directory)
     }
 
+    /// The simulator process.
+    public var simulatorProcess: ChildProcess { simulator }
+
     /// The process of instance `index`, to signal it.
     public func instance(_ index: Int) -> ChildProcess { instances[index] }
 
@@ -105,6 +108,11 @@ public final class LocalStack: @unchecked Sendable {
     /// The simulator's record.
     public func simulatorReport(client: HTTPClient = HTTPClient()) throws -> SimulatorReport {
         try JSONDecoder().decode(SimulatorReport.self, from: get(simulatorURL + "/sim/state", client: client).body)
+    }
+
+    /// The simulator's counters (cheap to poll).
+    public func simulatorStats(client: HTTPClient = HTTPClient()) throws -> SimulatorStats {
+        try JSONDecoder().decode(SimulatorStats.self, from: get(simulatorURL + "/sim/stats", client: client).body)
     }
 
     /// The allocation webhook body the simulator builds for a customer message in `room`.

@@ -11,6 +11,8 @@ public final class RedisServer: Sendable {
     public let directory: URL
     private let server: ChildProcess
     private let watchdog: ChildProcess
+    /// The redis-server process id.
+    public var pid: pid_t { server.pid }
 
     /// Starts a new server; `arguments` are extra `redis-server` options such as `["--requirepass", "x"]`.
     public static func start(arguments: [String] = [], directory: URL? = nil) throws -> RedisServer {

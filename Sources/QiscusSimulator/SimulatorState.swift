@@ -17,8 +17,10 @@ struct SimulatorState {
     /// Room -> the id of its current service (a new one starts after each resolve).
     var service: [String: Int64] = [:]
     var nextServiceID: Int64 = 88_000_000
-    /// Per agent, the load changes with their time, for the lagging count.
-    var loadEvents: [Int: [(at: Date, delta: Int)]] = [:]
+    /// Per agent, the real load now (rooms held).
+    var loads: [Int: Int] = [:]
+    /// Per agent, the count Qiscus reports, which sees load changes only after the lag.
+    var reportedCounts: [Int: LaggingCount] = [:]
     var assigns: [AssignRecord] = []
     var maxLoad: [Int: Int] = [:]
     /// Room -> the id of its last resolved service (the next session's `latest_service`).
@@ -31,12 +33,18 @@ struct SimulatorState {
         self.configuration = configuration
     }
 
-    func load(of agent: Int) -> Int { roomAgent.values.filter { $0 == agent }.count }
+    func load(of agent: Int) -> Int { loads[agent] ?? 0 }
+
+    /// Records that the agent gained (+1) or lost (-1) a room now.
+    mutating func changeLoad(of agent: Int, by delta: Int, at now: Date) {
+        loads[agent, default: 0] += delta
+        reportedCounts[agent, default: LaggingCount()].record(delta, at: now)
+    }
 
     /// `current_customer_count` as Qiscus reports it: only changes older than the lag.
-    func reportedLoad(of agent: Int, now: Date) -> Int {
+    mutating func reportedLoad(of agent: Int, now: Date) -> Int {
         let horizon = now.addingTimeInterval(-Double(configuration.countLagMilliseconds) / 1000)
-        return max(0, (loadEvents[agent] ?? []).filter { $0.at <= horizon }.reduce(0) { $0 + $1.delta })
+        return reportedCounts[agent]?.value(asOf: horizon) ?? 0
     }
 
     mutating func serviceID(of room: String) -> Int64 {
@@ -44,6 +52,30 @@ struct SimulatorState {
         nextServiceID += 1
         service[room] = nextServiceID
         return nextServiceID
+    }
+}
+
+/// A count that sees changes only once they are older than a horizon: changes wait in time order and are
+/// folded into the settled value as the horizon passes them, so a read costs O(changes that settled since).
+struct LaggingCount {
+    private var settled = 0
+    private var pending: [(at: Date, delta: Int)] = []
+    private var next = 0
+
+    mutating func record(_ delta: Int, at time: Date) {
+        pending.append((time, delta))
+    }
+
+    mutating func value(asOf horizon: Date) -> Int {
+        while next < pending.count, pending[next].at <= horizon {
+            settled += pending[next].delta
+            next += 1
+        }
+        if next > 1024, next * 2 > pending.count {
+            pending.removeFirst(next)
+            next = 0
+        }
+        return max(0, settled)
     }
 }
 
@@ -83,6 +115,22 @@ public struct SimulatorReport: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case assigns, loads, rooms, conflicts
         case maxLoads = "max_loads"
+        case apiCalls = "api_calls"
+    }
+}
+
+/// The simulator's counters, from `GET /sim/stats`.
+public struct SimulatorStats: Codable, Sendable, Equatable {
+    public var assignCount: Int
+    /// When the last assign was recorded (seconds since 1970), if any.
+    public var lastAssignAt: Double?
+    public var apiCalls: Int
+    public var conflicts: Int
+
+    enum CodingKeys: String, CodingKey {
+        case conflicts
+        case assignCount = "assign_count"
+        case lastAssignAt = "last_assign_at"
         case apiCalls = "api_calls"
     }
 }

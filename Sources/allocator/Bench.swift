@@ -14,6 +14,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Seconds per measurement.") var seconds = 5.0
     @Option(help: "Client connections of the load generator (and of the raw Redis reference).") var connections = 8
     @Option(help: "Allocation workers per instance.") var workers = 8
+    @Option(help: "Run only these measurements (comma separated: ingest, latency, throughput).")
+    var only: String?
+
+    private func wanted(_ name: String) -> Bool {
+        only.map { $0.split(separator: ",").contains { $0 == name } } ?? true
+    }
 
     func run() throws {
         let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
@@ -23,7 +29,7 @@ struct Bench: ParsableCommand {
 
         let environment = ["WORKER_CONCURRENCY": String(workers), "MAX_CUSTOMERS_PER_AGENT": "10000", "LOG_LEVEL": "error"]
         // 1. Ingest: no agent online, so every room just queues.
-        do {
+        if wanted("ingest") {
             let stack = try LocalStack(allocator: binary, instances: 1, agents: 0, environment: environment)
             defer { stack.stop() }
             let result = try Self.flood(stack, instances: [0], connections: connections, seconds: seconds, prefix: 1)
@@ -31,14 +37,14 @@ struct Bench: ParsableCommand {
                                                          result.rate, result.rate / raw.rate, result.p50, result.p99)))
         }
         // 2. Webhook received -> assign call made, with free capacity, at a steady 200 webhooks/s.
-        do {
+        if wanted("latency") {
             let stack = try LocalStack(allocator: binary, instances: 1, agents: 20, environment: environment)
             defer { stack.stop() }
             let (p50, p99) = try Self.webhookToAssign(stack, rate: 200, seconds: seconds)
             rows.append(("webhook -> assign call, free capacity", String(format: "p50 %.2f ms, p99 %.2f ms", p50, p99)))
         }
         // 3. Allocations per second end to end.
-        for latency in [0, 50] {
+        for latency in [0, 50] where wanted("throughput") {
             for instances in [1, 2] {
                 let stack = try LocalStack(allocator: binary, instances: instances, agents: 20,
                                            simulatorArguments: ["--latency-ms", String(latency)], environment: environment)
@@ -49,6 +55,7 @@ struct Bench: ParsableCommand {
                              String(format: "%.0f/s (%.2f), %.1f Redis round trips each, peak RSS %@",
                                     result.rate, result.rate / raw.rate, result.roundTrips,
                                     result.peakRSS.map { String(format: "%.1f MB", $0) }.joined(separator: " / "))))
+                rows.append(("", result.cpu.text))
             }
         }
         print(Self.machine(redisVersion: raw.version))
@@ -134,6 +141,18 @@ struct Bench: ParsableCommand {
         var rate: Double
         var roundTrips: Double
         var peakRSS: [Double]
+        /// CPU time per allocation, in µs, of the instances together, the simulator, redis-server and the
+        /// load generator (this process).
+        var cpu: CPUShare
+    }
+
+    struct CPUShare {
+        var instances, simulator, redis, loadGenerator: Double
+
+        var text: String {
+            String(format: "CPU per allocation: service %.0f µs, simulator %.0f, redis %.0f, load generator %.0f",
+                   instances, simulator, redis, loadGenerator)
+        }
     }
 
     /// Sends `rooms` webhooks as fast as the clients can and measures until the simulator recorded every
@@ -154,8 +173,11 @@ struct Bench: ParsableCommand {
                 return sum + calls
             }
         }
-        let before = try stack.simulatorReport().assigns.count
+        let poller = HTTPClient()
+        let before = try stack.simulatorStats(client: poller).assignCount
         let commandsBefore = try commands()
+        let pids = [(0..<instances).map { stack.instance($0).pid }, [stack.simulatorProcess.pid], [stack.redis.pid], [getpid()]]
+        let cpuBefore = pids.map { $0.map(cpuSeconds).reduce(0, +) }
         let start = Date()
         _ = try flood(stack, instances: Array(0..<instances), connections: connections, seconds: 600, prefix: 3,
                       perClient: rooms / connections)
@@ -163,18 +185,20 @@ struct Bench: ParsableCommand {
         var assigned = 0
         var last = start
         while Date().timeIntervalSince(start) < 120 {
-            let report = try stack.simulatorReport()
-            assigned = report.assigns.count - before
+            let stats = try stack.simulatorStats(client: poller)
+            assigned = stats.assignCount - before
             if assigned >= sent {
-                last = Date(timeIntervalSince1970: report.assigns.last?.at ?? Date().timeIntervalSince1970)
+                last = Date(timeIntervalSince1970: stats.lastAssignAt ?? Date().timeIntervalSince1970)
                 break
             }
             Thread.sleep(forTimeInterval: 0.02)
         }
         let commandsAfter = try commands()
+        let cpu = zip(pids, cpuBefore).map { ($0.map(cpuSeconds).reduce(0, +) - $1) * 1e6 / Double(max(1, assigned)) }
         let rss = (0..<instances).map { peakRSS(pid: stack.instance($0).pid) }
         return Throughput(rate: Double(assigned) / max(0.001, last.timeIntervalSince(start)),
-                          roundTrips: assigned > 0 ? (commandsAfter - commandsBefore) / Double(assigned) : 0, peakRSS: rss)
+                          roundTrips: assigned > 0 ? (commandsAfter - commandsBefore) / Double(assigned) : 0, peakRSS: rss,
+                          cpu: CPUShare(instances: cpu[0], simulator: cpu[1], redis: cpu[2], loadGenerator: cpu[3]))
     }
 
     // MARK: - Helpers
@@ -193,6 +217,16 @@ struct Bench: ParsableCommand {
 
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+    }
+
+    /// User plus system CPU time a process used so far, in seconds (`/proc/<pid>/stat`).
+    static func cpuSeconds(pid: pid_t) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return 0 }
+        // After "pid (comm)" come the fields from the 3rd on; utime and stime are the 14th and 15th.
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     /// VmHWM of a process, in MB.

@@ -50,6 +50,18 @@ import TestSupport
 
     // MARK: - Available agents
 
+    @Test func agentNamesWithQuotesAndControlCharactersSurviveTheListing() throws {
+        let fixture = try Fixture(agents: 1)
+        defer { fixture.stop() }
+        let name = "Ann \"Q\" O'Neil \\ tab\t nl\n bell\u{07} 日本"
+        let encoded = String(decoding: try JSONEncoder().encode([["id": "150001", "name": name]]), as: UTF8.self)
+            .replacingOccurrences(of: "\"150001\"", with: "150001")
+        try fixture.control("/sim/agents", encoded)
+
+        let agents = try fixture.client().listedAgents(room: "1")
+        #expect(agents.map(\.name) == [name])
+    }
+
     @Test func onlineAgentsFollowsTheCursorAndDropsOfflineAgents() throws {
         let fixture = try Fixture(agents: 8)
         defer { fixture.stop() }
