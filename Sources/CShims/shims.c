@@ -53,7 +53,11 @@ struct MHD_Daemon *caa_mhd_start(const char *host, uint16_t port, unsigned int t
             return NULL;
         }
     }
-    if (threads < 1) threads = 1;
+    if (threads == 0) {
+        /* A thread per connection: epoll and a thread pool do not combine with it. */
+        flags = (flags & ~(unsigned int)MHD_USE_EPOLL) | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+        threads = 1;
+    }
     if (connection_memory_limit == 0) connection_memory_limit = 32 * 1024;
     return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,

@@ -19,144 +19,16 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     public let configuration: Configuration
-    private let handle: UnsafeMutableRawPointer
-    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
-
-    private static let globalInit: Void = {
-        curl_global_init(3) // CURL_GLOBAL_ALL
-    }()
+    private let transfer = CurlTransfer()
 
     public init(configuration: Configuration = Configuration()) {
-        _ = Self.globalInit
-        guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
-        self.handle = handle
         self.configuration = configuration
-    }
-
-    deinit {
-        curl_easy_cleanup(handle)
-        errorBuffer.deallocate()
     }
 
     /// Sends the request and returns the response whatever its status; throws only transport errors.
     public func perform(_ request: HTTPClientRequest) throws(HTTPClientError) -> HTTPClientResponse {
-        curl_easy_reset(handle) // keeps the connection cache
-        errorBuffer[0] = 0
-        let sink = ResponseSink()
-        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
-        var headerList: UnsafeMutablePointer<curl_slist>? = nil
-        defer { curl_slist_free_all(headerList) }
-
-        var headers = request.headers
-        switch request.body {
-        case .form: headers.append(("Content-Type", "application/x-www-form-urlencoded"))
-        case .json: headers.append(("Content-Type", "application/json"))
-        case .raw(_, let type): headers.append(("Content-Type", type))
-        case .none: break
-        }
-        headers.append(("Expect", "")) // no 100-continue round trip
-        for (name, value) in headers {
-            // Check scalars, not Characters: "\r\n" is one Character that equals neither "\r" nor "\n".
-            guard !name.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" }),
-                  !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) else {
-                throw .invalidRequest("header \(name) contains a line break or colon")
-            }
-            headerList = curl_slist_append(headerList, value.isEmpty ? "\(name):" : "\(name): \(value)")
-        }
-
-        let connectTimeout = request.connectTimeout ?? configuration.connectTimeout
-        let totalTimeout = request.totalTimeout ?? configuration.totalTimeout
-        var status = caa_curl_setopt_string(handle, CURLOPT_URL, request.fullURL)
-        status = combine(status, caa_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
-        status = combine(status, caa_curl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1))
-        status = combine(status, caa_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000)))
-        status = combine(status, caa_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(totalTimeout * 1000)))
-        status = combine(status, caa_curl_setopt_string(handle, CURLOPT_USERAGENT, configuration.userAgent))
-        status = combine(status, caa_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
-        status = combine(status, caa_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
-        status = combine(status, caa_curl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, bodyCallback))
-        status = combine(status, caa_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer))
-        status = combine(status, caa_curl_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback))
-        status = combine(status, caa_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer))
-        status = combine(status, setMethodAndBody(request))
-        guard status == CURLE_OK else {
-            throw .invalidRequest("libcurl refused an option: \(String(cString: curl_easy_strerror(status)))")
-        }
-
-        let result = withExtendedLifetime(sink) { curl_easy_perform(handle) }
-        if result != CURLE_OK { throw error(for: result, url: request.url) }
-
-        var code = 0
-        _ = caa_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &code)
-        var connects = 0
-        _ = caa_curl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects)
-        return HTTPClientResponse(status: code, headers: sink.headers, body: sink.body, reusedConnection: connects == 0)
+        try transfer.prepare(request, configuration: configuration)
+        let result = curl_easy_perform(transfer.handle)
+        return try transfer.finish(result).get()
     }
-
-    private func setMethodAndBody(_ request: HTTPClientRequest) -> CURLcode {
-        let method = request.method.uppercased()
-        let payload: Data? = switch request.body {
-        case .none: method == "POST" || method == "PUT" || method == "PATCH" ? Data() : nil
-        case .form(let fields): Data(HTTPClientRequest.formEncode(fields).utf8)
-        case .json(let data), .raw(let data, _): data
-        }
-        var status = CURLE_OK
-        if method == "HEAD" {
-            status = caa_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
-        } else if method != "GET" && method != "POST" {
-            status = caa_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method)
-        }
-        if let payload {
-            status = combine(status, caa_curl_setopt_long(handle, CURLOPT_POST, 1))
-            status = combine(status, caa_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(payload.count)))
-            // COPYPOSTFIELDS copies the bytes, so the Data may go away before the transfer.
-            status = combine(status, payload.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return caa_curl_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, "") }
-                return caa_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base))
-            })
-        }
-        return status
-    }
-
-    private func combine(_ first: CURLcode, _ second: CURLcode) -> CURLcode { first == CURLE_OK ? second : first }
-
-    private func error(for code: CURLcode, url: String) -> HTTPClientError {
-        let detail = String(cString: errorBuffer)
-        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-        switch code {
-        case CURLE_OPERATION_TIMEDOUT: return .timeout(message)
-        case CURLE_COULDNT_CONNECT: return .connectionRefused(message)
-        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: return .invalidRequest("\(message) (\(url))")
-        default: return .transport(code: Int(code.rawValue), message: message)
-        }
-    }
-}
-
-/// Collects the body and headers of one transfer; libcurl calls into it through the C callbacks below.
-private final class ResponseSink {
-    var body = Data()
-    var headers: [(name: String, value: String)] = []
-}
-
-private let bodyCallback: caa_curl_data_callback = { data, size, count, userdata in
-    let length = size * count
-    guard let data, let userdata else { return length }
-    let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
-    sink.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length)
-    return length
-}
-
-private let headerCallback: caa_curl_data_callback = { data, size, count, userdata in
-    let length = size * count
-    guard let data, let userdata else { return length }
-    let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-    if line.hasPrefix("HTTP/") {
-        sink.headers.removeAll() // a new response (after 100 Continue or a redirect) starts
-    } else if let colon = line.firstIndex(of: ":") {
-        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        sink.headers.append((name, value))
-    }
-    return length
 }

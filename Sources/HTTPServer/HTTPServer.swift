@@ -11,6 +11,8 @@ public final class HTTPServer: Sendable {
         public var host: String
         /// 0 picks a free port (see ``HTTPServer/port``).
         public var port: UInt16
+        /// Polling threads, each serving many connections; 0 gives every connection its own thread (for
+        /// handlers that block for long, such as the simulator's injected latency).
         public var threads: Int
         public var maxBodyBytes: Int
         /// Idle connections are closed after this many seconds.
@@ -26,7 +28,7 @@ public final class HTTPServer: Sendable {
             self.threads = threads
             self.maxBodyBytes = maxBodyBytes
             self.connectionTimeout = connectionTimeout
-        self.connectionMemoryLimit = connectionMemoryLimit
+            self.connectionMemoryLimit = connectionMemoryLimit
         }
     }
 
@@ -51,7 +53,7 @@ public final class HTTPServer: Sendable {
             if current != nil { return true }
             let context = Unmanaged.passUnretained(self).toOpaque()
             let host = configuration.host == "0.0.0.0" ? "" : configuration.host
-            guard let handle = caa_mhd_start(host, configuration.port, UInt32(max(1, configuration.threads)),
+            guard let handle = caa_mhd_start(host, configuration.port, UInt32(max(0, configuration.threads)),
                                              UInt32(max(0, configuration.connectionTimeout)),
                                              accessHandler, context, completedHandler, nil,
                                              unescapeHandler, max(0, configuration.connectionMemoryLimit)) else {

@@ -31,7 +31,8 @@ struct Simulate: ParsableCommand {
                 serverErrorRate: serverErrorRate, hangRate: hangRate, hangMilliseconds: hangMs,
                 countLagMilliseconds: countLagMs),
             agents: agents, allocateWebhookURL: allocateWebhookURL, resolveWebhookURL: resolveWebhookURL)
-        let server = HTTPServer(configuration: .init(host: host, port: port, threads: 8), router: simulator.router)
+        // A thread per connection: injected latency and hangs then delay only their own request, as with a SaaS.
+        let server = HTTPServer(configuration: .init(host: host, port: port, threads: 0), router: simulator.router)
         try server.start()
         FileHandle.standardOutput.write(
             Data("Qiscus simulator on http://\(host):\(server.port) (app id \(appID), \(agents) agents)\n".utf8))

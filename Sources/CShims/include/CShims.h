@@ -27,7 +27,8 @@ CURLcode caa_curl_getinfo_double(CURL *handle, CURLINFO info, double *value);
 /** The signature of MHD_OPTION_UNESCAPE_CALLBACK: decodes `value` in place and returns its new length. */
 typedef size_t (*caa_mhd_unescape_callback)(void *cls, struct MHD_Connection *connection, char *value);
 /**
- * Starts a daemon with its own polling threads (a pool of `threads` when > 1) listening on host:port
+ * Starts a daemon with its own polling threads (a pool of `threads` when > 1; a thread per connection when
+ * `threads` is 0, for handlers that may block for long) listening on host:port
  * (host is an IPv4 or IPv6 literal; NULL or "" means all IPv4 addresses), decoding the URL path and query
  * values with `unescape` (not NULL), with `connection_memory_limit` bytes of memory pool per connection
  * (0: libmicrohttpd's default of 32 KiB; MHD zeroes the pool for every request). Returns NULL on failure.

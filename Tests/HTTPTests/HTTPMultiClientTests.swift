@@ -1,0 +1,97 @@
+import Foundation
+import HTTPClient
+import HTTPServer
+import Testing
+import TestSupport
+
+/// `HTTPMultiClient` against the real server over loopback: many requests in flight from one thread.
+@Suite struct HTTPMultiClientTests {
+    @Test func answersEachRequestWithItsOwnResponse() async throws {
+        let server = try startServer { $0.on("POST", "/form", echoHandler) }
+        defer { server.stop() }
+        let client = HTTPMultiClient()
+        try await withThrowingTaskGroup(of: (Int, Echo).self) { group in
+            for index in 0..<100 {
+                group.addTask {
+                    let response = try await client.send(HTTPClientRequest(
+                        method: "POST", url: server.url("/form"), headers: [("X-Index", String(index))],
+                        body: .form([("n", String(index)), ("text", "a&b c")])))
+                    return (index, try Echo.decode(try response.successful()))
+                }
+            }
+            var seen = 0
+            for try await (index, echo) in group {
+                #expect(echo.body == "n=\(index)&text=a%26b%20c" && echo.headers["x-index"] == String(index))
+                seen += 1
+            }
+            #expect(seen == 100)
+        }
+        #expect(client.inFlight == 0)
+    }
+
+    /// 40 requests to a handler that takes 300 ms each, against a thread-per-connection server: one after the
+    /// other they would take 12 s; in flight together they take about one handler time.
+    @Test func keepsManyRequestsInFlightWithoutAThreadEach() async throws {
+        let server = try startServer(threads: 0) {
+            $0.on("GET", "/slow") { _ in
+                Thread.sleep(forTimeInterval: 0.3)
+                return .text("done")
+            }
+        }
+        defer { server.stop() }
+        let client = HTTPMultiClient()
+        let started = Date()
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<40 {
+                group.addTask { try await client.send(HTTPClientRequest(url: server.url("/slow"))).status }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 40))
+        #expect(Date().timeIntervalSince(started) < 4, "requests ran one after the other")
+    }
+
+    @Test func reusesConnections() async throws {
+        let server = try startServer { $0.on("GET", "/ping") { _ in .text("pong") } }
+        defer { server.stop() }
+        let client = HTTPMultiClient()
+        let first = try await client.send(HTTPClientRequest(url: server.url("/ping")))
+        let second = try await client.send(HTTPClientRequest(url: server.url("/ping")))
+        #expect(first.text == "pong" && !first.reusedConnection)
+        #expect(second.text == "pong" && second.reusedConnection)
+    }
+
+    @Test func mapsTimeoutsAndRefusedConnections() async throws {
+        let server = try startServer(threads: 0) {
+            $0.on("GET", "/slow") { _ in
+                Thread.sleep(forTimeInterval: 0.6)
+                return .text("late")
+            }
+        }
+        defer { server.stop() }
+        let client = HTTPMultiClient(configuration: .init(totalTimeout: 5))
+        let started = Date()
+        do {
+            _ = try await client.send(HTTPClientRequest(url: server.url("/slow"), totalTimeout: 0.15))
+            Issue.record("no timeout")
+        } catch {
+            guard case .timeout = error else { Issue.record("expected .timeout, got \(error)"); return }
+        }
+        #expect(Date().timeIntervalSince(started) < 0.5)
+
+        let port = try RedisServerProcess.freePort()
+        do {
+            _ = try await client.send(HTTPClientRequest(url: "http://127.0.0.1:\(port)/"))
+            Issue.record("no error")
+        } catch {
+            guard case .connectionRefused = error else { Issue.record("expected .connectionRefused, got \(error)"); return }
+        }
+        do {
+            _ = try await client.send(HTTPClientRequest(url: server.url("/slow"), headers: [("X-Bad", "a\r\nb")]))
+            Issue.record("no error")
+        } catch {
+            guard case .invalidRequest = error else { Issue.record("expected .invalidRequest, got \(error)"); return }
+        }
+        #expect(client.inFlight == 0)
+    }
+}
