@@ -80,6 +80,35 @@ public final class RedisConnection: @unchecked Sendable {
         return Self.convert(reply)
     }
 
+    /// Writes every command, then reads their replies in order: one round trip for all of them (pipelining).
+    /// Error replies are returned as `.error`; an I/O error throws and drops the connection (commands before
+    /// it may have run).
+    public func pipeline(_ commands: [[String]]) throws -> [RedisReply] {
+        try connect()
+        guard let ctx = context else { throw RedisError.connectFailed("not connected") }
+        for arguments in commands {
+            let status = Self.withArgv(arguments) { argc, argv, lengths in
+                redisAppendCommandArgv(ctx, argc, argv, lengths)
+            }
+            if status != REDIS_OK { throw ioFailure(ctx) }
+        }
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands {
+            var raw: UnsafeMutableRawPointer?
+            guard redisGetReply(ctx, &raw) == REDIS_OK, let raw else { throw ioFailure(ctx) }
+            replies.append(Self.convert(raw.assumingMemoryBound(to: redisReply.self)))
+            freeReplyObject(raw)
+        }
+        return replies
+    }
+
+    private func ioFailure(_ ctx: UnsafeMutablePointer<redisContext>) -> RedisError {
+        let message = Self.errorText(ctx)
+        disconnect()
+        return RedisError.io(message)
+    }
+
     /// Runs one command and throws `RedisError.server` for an error reply.
     @discardableResult
     public func execute(_ arguments: [String]) throws -> RedisReply {

@@ -30,14 +30,43 @@ public final class RedisScript: Sendable {
     /// Runs the script; an error reply (other than a recovered `NOSCRIPT`) is thrown as `RedisError.server`.
     public func run(on connection: RedisConnection, keys: [String], arguments: [String]) throws -> RedisReply {
         let digest = try loadedSHA ?? load(on: connection)
-        let command = ["EVALSHA", digest, String(keys.count)] + keys + arguments
-        var reply = try connection.send(command)
-        if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
-            var retry = command
-            retry[0] = "EVAL"
-            retry[1] = source
-            reply = try connection.send(retry)
+        var reply = try connection.send(command(digest, keys: keys, arguments: arguments))
+        if Self.isNoScript(reply) { reply = try connection.send(command(nil, keys: keys, arguments: arguments)) }
+        return try checked(reply)
+    }
+
+    /// Runs the script through a multiplexer (for tasks); the same `NOSCRIPT` recovery as above.
+    public func run(on redis: RedisMultiplexer, keys: [String], arguments: [String]) async throws -> RedisReply {
+        let digest: String
+        if let loaded = loadedSHA {
+            digest = loaded
+        } else {
+            guard let loaded = try await redis.execute(["SCRIPT", "LOAD", source]).string else {
+                throw RedisError.unexpectedReply("SCRIPT LOAD of \(name) returned no SHA1")
+            }
+            sha.withLock { $0 = loaded }
+            digest = loaded
         }
+        var reply = try await redis.send(command(digest, keys: keys, arguments: arguments))
+        if Self.isNoScript(reply) { reply = try await redis.send(command(nil, keys: keys, arguments: arguments)) }
+        return try checked(reply)
+    }
+
+    /// `EVALSHA digest …`, or `EVAL source …` when `digest` is nil.
+    private func command(_ digest: String?, keys: [String], arguments: [String]) -> [String] {
+        var command = [digest == nil ? "EVAL" : "EVALSHA", digest ?? source, String(keys.count)]
+        command.reserveCapacity(3 + keys.count + arguments.count)
+        command += keys
+        command += arguments
+        return command
+    }
+
+    private static func isNoScript(_ reply: RedisReply) -> Bool {
+        if case .error(let message) = reply { return message.hasPrefix("NOSCRIPT") }
+        return false
+    }
+
+    private func checked(_ reply: RedisReply) throws -> RedisReply {
         if case .error(let message) = reply { throw RedisError.server("\(name).lua: \(message)") }
         return reply
     }
