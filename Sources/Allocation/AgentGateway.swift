@@ -1,14 +1,14 @@
-/// What a worker needs from the contact-center API (Qiscus): the online agents for a room and the assign
-/// call. One gateway per worker; it need not be thread safe.
-public protocol AgentGateway: AnyObject {
+/// What the allocation tasks need from the contact-center API (Qiscus): the online agents for a room and the
+/// assign call. One gateway serves every task of an instance, so it must be safe to call concurrently.
+public protocol AgentGateway: Sendable {
     /// Online agents that may take the room, in the API's order, with the load the API reports.
-    func onlineAgents(room: String) throws -> [AgentCandidate]
+    func onlineAgents(room: String) async throws -> [AgentCandidate]
     /// Qiscus's count of active customers for every agent it lists for the room, online or not (for
     /// `reconcile`).
-    func agentCounts(room: String) throws -> [Int: Int]
+    func agentCounts(room: String) async throws -> [Int: Int]
     /// Assigns the agent. Returns normally when the room has that agent (or, with `max_agent=1`, already
     /// has one): the call is idempotent.
-    func assign(room: String, agent: Int) throws
+    func assign(room: String, agent: Int) async throws
 }
 
 /// An error of an ``AgentGateway`` call that says whether a retry may help.

@@ -22,8 +22,11 @@ public struct AllocationStore: Sendable {
     /// Leases the head of the queue to `token` for `leaseMilliseconds`.
     public func claim(token: String, leaseMilliseconds: Int,
                       on connection: RedisConnection) throws -> ScriptResult<ClaimCode> {
-        try run(AllocationScripts.claim, as: ClaimCode.self, on: connection,
-                arguments: [token, String(leaseMilliseconds)])
+        try claimCall(token: token, leaseMilliseconds: leaseMilliseconds).run(on: connection)
+    }
+
+    func claimCall(token: String, leaseMilliseconds: Int) -> ScriptCall<ClaimCode> {
+        call(AllocationScripts.claim, [token, String(leaseMilliseconds)])
     }
 
     /// Reserves an agent under `limit` for a room this token holds (the allocation rule: `lua/reserve.lua`).
@@ -32,32 +35,44 @@ public struct AllocationStore: Sendable {
     public func reserve(room: String, token: String, limit: Int, strategy: AllocationStrategy = .leastLoaded,
                         releaseWindowMilliseconds: Int = 0, candidates: [AgentCandidate],
                         on connection: RedisConnection) throws -> ScriptResult<ReserveCode> {
+        try reserveCall(room: room, token: token, limit: limit, strategy: strategy,
+                        releaseWindowMilliseconds: releaseWindowMilliseconds, candidates: candidates).run(on: connection)
+    }
+
+    func reserveCall(room: String, token: String, limit: Int, strategy: AllocationStrategy,
+                     releaseWindowMilliseconds: Int, candidates: [AgentCandidate]) -> ScriptCall<ReserveCode> {
         var arguments = [room, token, String(limit), strategy.rawValue, String(releaseWindowMilliseconds)]
         arguments.reserveCapacity(5 + candidates.count * 2)
         for candidate in candidates {
             arguments.append(String(candidate.id))
             arguments.append(String(candidate.reportedLoad))
         }
-        return try run(AllocationScripts.reserve, as: ReserveCode.self, on: connection, arguments: arguments)
+        return call(AllocationScripts.reserve, arguments)
     }
 
     /// Makes the reservation the room's assignment after a successful assign call.
     public func commit(room: String, token: String, agent: Int,
                        on connection: RedisConnection) throws -> ScriptResult<CommitCode> {
-        try run(AllocationScripts.commit, as: CommitCode.self, on: connection,
-                arguments: [room, token, String(agent)])
+        try commitCall(room: room, token: token, agent: agent).run(on: connection)
+    }
+
+    func commitCall(room: String, token: String, agent: Int) -> ScriptCall<CommitCode> {
+        call(AllocationScripts.commit, [room, token, String(agent)])
     }
 
     /// Gives a held room up: frees its reservation (`agent`, or `nil` when none was made) and requeues it at
     /// the head or sends it to the dead set.
     public func rollback(room: String, token: String, agent: Int?, to disposition: RoomDisposition,
                          on connection: RedisConnection) throws -> ScriptResult<RollbackCode> {
+        try rollbackCall(room: room, token: token, agent: agent, to: disposition).run(on: connection)
+    }
+
+    func rollbackCall(room: String, token: String, agent: Int?, to disposition: RoomDisposition) -> ScriptCall<RollbackCode> {
         let (mode, reason): (String, String) = switch disposition {
         case .requeue: ("requeue", "")
         case .dead(let reason): ("dead", reason)
         }
-        return try run(AllocationScripts.rollback, as: RollbackCode.self, on: connection,
-                       arguments: [room, token, agent.map { String($0) } ?? "", mode, reason, String(wakeCap)])
+        return call(AllocationScripts.rollback, [room, token, agent.map { String($0) } ?? "", mode, reason, String(wakeCap)])
     }
 
     /// The room was resolved: frees the slot of the agent we assigned and forgets the room (idempotent).
@@ -77,8 +92,11 @@ public struct AllocationStore: Sendable {
     /// Pushes the lease of a room this token holds to `leaseMilliseconds` from now.
     public func extend(room: String, token: String, leaseMilliseconds: Int,
                        on connection: RedisConnection) throws -> ScriptResult<ExtendCode> {
-        try run(AllocationScripts.extend, as: ExtendCode.self, on: connection,
-                arguments: [room, token, String(leaseMilliseconds)])
+        try extendCall(room: room, token: token, leaseMilliseconds: leaseMilliseconds).run(on: connection)
+    }
+
+    func extendCall(room: String, token: String, leaseMilliseconds: Int) -> ScriptCall<ExtendCode> {
+        call(AllocationScripts.extend, [room, token, String(leaseMilliseconds)])
     }
 
     /// Queues dead rooms again at their place in line: `room`, or the oldest `batch` of them.
@@ -100,17 +118,13 @@ public struct AllocationStore: Sendable {
                        arguments: arguments)
     }
 
-    /// Runs a script and decodes `{code, values...}`; code -1 is thrown as `invalidArgument`.
+    /// Runs a script on a connection and decodes its answer.
     private func run<Code: ScriptCode>(_ script: RedisScript, as: Code.Type, on connection: RedisConnection,
                                        arguments: [String]) throws -> ScriptResult<Code> {
-        let reply = try script.run(on: connection, keys: keys.keys(of: script.name), arguments: arguments)
-        guard let elements = reply.array, let raw = elements.first?.int, let code = Code(rawValue: Int(raw)) else {
-            throw AllocationError.unexpectedReply(script: script.name, reply: String(describing: reply))
-        }
-        let values = elements.dropFirst().map { $0.string ?? $0.int.map { String($0) } ?? "" }
-        if raw == -1 {
-            throw AllocationError.invalidArgument(script: script.name, message: values.first ?? "")
-        }
-        return ScriptResult(code: code, values: values)
+        try call(script, arguments, as: Code.self).run(on: connection)
+    }
+
+    func call<Code: ScriptCode>(_ script: RedisScript, _ arguments: [String], as: Code.Type = Code.self) -> ScriptCall<Code> {
+        ScriptCall(script: script, keys: keys.keys(of: script.name), arguments: arguments)
     }
 }

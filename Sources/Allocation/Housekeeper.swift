@@ -10,7 +10,7 @@ import Redis
 public final class Housekeeper: @unchecked Sendable {
     let store: AllocationStore
     let connection: RedisConnection
-    let gateway: AgentGateway
+    let gateway: any AgentGateway
     let reconcileInterval: Double
     /// How long after an agent's last reservation Qiscus's count is trusted to include it, in ms.
     let settleMilliseconds: Int
@@ -18,7 +18,7 @@ public final class Housekeeper: @unchecked Sendable {
     let logger: Logger
     let shouldStop: @Sendable () -> Bool
 
-    public init(store: AllocationStore, connection: RedisConnection, gateway: AgentGateway, reconcileInterval: Double,
+    public init(store: AllocationStore, connection: RedisConnection, gateway: any AgentGateway, reconcileInterval: Double,
                 settleMilliseconds: Int, recoverInterval: Double = 1, logger: Logger,
                 shouldStop: @escaping @Sendable () -> Bool) {
         self.store = store
@@ -57,7 +57,7 @@ public final class Housekeeper: @unchecked Sendable {
         }
         let counts: [Int: Int]
         do {
-            counts = try gateway.agentCounts(room: room)
+            counts = try BlockingCall.wait { [gateway] in try await gateway.agentCounts(room: room) }
         } catch {
             logger.notice("reconcile could not read agent counts", metadata: ["error": "\(error)"])
             return

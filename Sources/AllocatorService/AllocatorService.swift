@@ -8,8 +8,8 @@ import Qiscus
 import Redis
 import Synchronization
 
-/// `allocator serve`: the webhook server, `WORKER_CONCURRENCY` allocation workers (each with its own Redis
-/// connection and libcurl handle) and the housekeeping timers, wired together.
+/// `allocator serve`: the webhook server, `WORKER_CONCURRENCY` allocation tasks (sharing one Redis multiplexer
+/// and one libcurl multi handle) and the housekeeping timers, wired together.
 public final class AllocatorService: Sendable {
     public let configuration: ServiceConfiguration
     let store: AllocationStore
@@ -19,6 +19,8 @@ public final class AllocatorService: Sendable {
     let registry: PrometheusCollectorRegistry
     let logger: Logger
     private let stopping = StopSignal()
+    /// Where idle allocation tasks wait for work.
+    private let wake = WakeSignal()
     private let running = DispatchGroup()
 
     public init(configuration: ServiceConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) throws {
@@ -58,17 +60,28 @@ public final class AllocatorService: Sendable {
         let instance = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let shouldStop: @Sendable () -> Bool = { [stopping] in stopping.isSet }
         let checkpoint = Self.crashCheckpoint(configuration.crashAt)
-        for index in 0..<configuration.workerConcurrency {
-            let worker = AllocationWorker(name: "\(instance)-w\(index)", store: store,
-                                          connection: RedisConnection(configuration: configuration.redis),
-                                          gateway: QiscusGateway(configuration: qiscus), settings: settings,
-                                          logger: logger, shouldStop: shouldStop, checkpoint: checkpoint)
-            spawn("worker-\(index)") { worker.run() }
+        // Every allocation task shares one Redis multiplexer and one gateway (libcurl multi): an allocation
+        // waiting on the API holds no thread. One listener thread blocks on the wake list for the idle ones.
+        let redis = RedisMultiplexer(configuration: configuration.redis)
+        let gateway = QiscusGateway(configuration: qiscus)
+        let workers = (0..<configuration.workerConcurrency).map { index in
+            AllocationWorker(name: "\(instance)-w\(index)", store: store, redis: redis, gateway: gateway, wake: wake,
+                             settings: settings, logger: logger, shouldStop: shouldStop, checkpoint: checkpoint)
         }
+        running.enter()
+        Task.detached { [running] in
+            await withTaskGroup(of: Void.self) { group in
+                for worker in workers { group.addTask { await worker.run() } }
+            }
+            running.leave()
+        }
+        let listener = WakeListener(store: store, connection: RedisConnection(configuration: configuration.redis),
+                                    signal: wake, logger: logger)
+        spawn("wake-listener") { listener.run() }
         // An agent's books are healed only once Qiscus's lagging count has had time to see its last assign.
         let settle = (configuration.qiscusCountLagSeconds + 2 * configuration.qiscusTimeoutSeconds) * 1000
         let housekeeper = Housekeeper(store: store, connection: RedisConnection(configuration: configuration.redis),
-                                      gateway: QiscusGateway(configuration: qiscus),
+                                      gateway: gateway,
                                       reconcileInterval: configuration.reconcileSeconds, settleMilliseconds: Int(settle),
                                       logger: logger, shouldStop: shouldStop)
         spawn("housekeeper") { housekeeper.run() }
@@ -85,6 +98,7 @@ public final class AllocatorService: Sendable {
         guard stopping.set() else { return }
         logger.info("stopping: finishing rooms in flight")
         server.stop()
+        wake.stop()
         running.wait()
         pool.closeIdle()
         logger.info("stopped")

@@ -1,7 +1,7 @@
 import Allocation
 import Qiscus
 
-/// The workers' view of Qiscus: one per worker (it owns a libcurl handle).
+/// The allocation tasks' view of Qiscus: one per instance, shared by every task.
 final class QiscusGateway: AgentGateway {
     let client: QiscusClient
 
@@ -9,16 +9,16 @@ final class QiscusGateway: AgentGateway {
         client = QiscusClient(configuration: configuration)
     }
 
-    func onlineAgents(room: String) throws -> [AgentCandidate] {
-        try client.onlineAgents(room: room).map { AgentCandidate(id: $0.id, reportedLoad: $0.currentCustomerCount) }
+    func onlineAgents(room: String) async throws -> [AgentCandidate] {
+        try await client.onlineAgents(room: room).map { AgentCandidate(id: $0.id, reportedLoad: $0.currentCustomerCount) }
     }
 
-    func agentCounts(room: String) throws -> [Int: Int] {
-        Dictionary(try client.listedAgents(room: room).map { ($0.id, $0.currentCustomerCount) }) { first, _ in first }
+    func agentCounts(room: String) async throws -> [Int: Int] {
+        Dictionary(try await client.listedAgents(room: room).map { ($0.id, $0.currentCustomerCount) }) { first, _ in first }
     }
 
-    func assign(room: String, agent: Int) throws {
-        _ = try client.assign(room: room, agent: agent)
+    func assign(room: String, agent: Int) async throws {
+        _ = try await client.assign(room: room, agent: agent)
     }
 }
 

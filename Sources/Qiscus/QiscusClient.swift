@@ -1,9 +1,9 @@
 import Foundation
 import HTTPClient
 
-/// The two Qiscus Omnichannel admin API calls the service makes. One client per worker thread (it owns one
-/// libcurl handle, so connections are reused); not thread safe.
-public final class QiscusClient: @unchecked Sendable {
+/// The two Qiscus Omnichannel admin API calls the service makes, for any number of tasks at once: requests
+/// go through one ``HTTPMultiClient`` (connections kept alive and reused, no thread per request).
+public final class QiscusClient: Sendable {
     /// Where the API is and how to authenticate.
     public struct Configuration: Sendable, Equatable {
         public var baseURL: String
@@ -37,12 +37,12 @@ public final class QiscusClient: @unchecked Sendable {
     }
 
     public let configuration: Configuration
-    private let http: HTTPClient
+    private let http: HTTPMultiClient
 
     public init(configuration: Configuration) {
         self.configuration = configuration
-        http = HTTPClient(configuration: .init(connectTimeout: min(2, configuration.timeout),
-                                               totalTimeout: configuration.timeout))
+        http = HTTPMultiClient(configuration: .init(connectTimeout: min(2, configuration.timeout),
+                                                    totalTimeout: configuration.timeout))
     }
 
     private var authHeaders: [(String, String)] {
@@ -51,19 +51,19 @@ public final class QiscusClient: @unchecked Sendable {
 
     /// The agents that may receive the room now (available and not forced offline), following the cursor
     /// until the last page or `maxPages`.
-    public func onlineAgents(room: String) throws(QiscusError) -> [Agent] {
-        try listedAgents(room: room).filter(\.isOnline)
+    public func onlineAgents(room: String) async throws(QiscusError) -> [Agent] {
+        try await listedAgents(room: room).filter(\.isOnline)
     }
 
     /// Every agent the endpoint lists for the room, online or not, following the cursor until the last page
     /// or `maxPages`.
-    public func listedAgents(room: String) throws(QiscusError) -> [Agent] {
+    public func listedAgents(room: String) async throws(QiscusError) -> [Agent] {
         var agents: [Agent] = []
         var cursor: String?
         for _ in 0..<max(1, configuration.maxPages) {
             var query = [("room_id", room), ("limit", String(configuration.pageSize)), ("is_available_in_room", "true")]
             if let cursor { query.append(("cursor_after", cursor)) }
-            let response = try send(HTTPClientRequest(
+            let response = try await send(HTTPClientRequest(
                 method: "GET", url: configuration.baseURL + "/api/v2/admin/service/available_agents",
                 query: query, headers: authHeaders))
             let page: AvailableAgentsPage
@@ -80,12 +80,12 @@ public final class QiscusClient: @unchecked Sendable {
     }
 
     /// Assigns the agent with `max_agent=1`, so a room that already has an agent is not given a second one.
-    public func assign(room: String, agent: Int) throws(QiscusError) -> AssignOutcome {
+    public func assign(room: String, agent: Int) async throws(QiscusError) -> AssignOutcome {
         let request = HTTPClientRequest(
             method: "POST", url: configuration.baseURL + "/api/v1/admin/service/assign_agent", headers: authHeaders,
             body: .form([("room_id", room), ("agent_id", String(agent)), ("max_agent", "1")]))
         do {
-            _ = try send(request)
+            _ = try await send(request)
             return .assigned
         } catch .rejected(let status, let message) where status == 400 && message.lowercased().contains("exceed max agents") {
             return .alreadyAssigned
@@ -93,10 +93,10 @@ public final class QiscusClient: @unchecked Sendable {
     }
 
     /// Sends a request; non-2xx statuses and transport failures become `QiscusError`s.
-    private func send(_ request: HTTPClientRequest) throws(QiscusError) -> HTTPClientResponse {
+    private func send(_ request: HTTPClientRequest) async throws(QiscusError) -> HTTPClientResponse {
         let response: HTTPClientResponse
         do {
-            response = try http.perform(request)
+            response = try await http.send(request)
         } catch {
             switch error {
             case .timeout(let message): throw .timeout(message)

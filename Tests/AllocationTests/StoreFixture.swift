@@ -7,10 +7,14 @@ import TestSupport
 /// One app's keys on the shared test redis-server, with shortcuts for the steps every script test needs.
 struct StoreFixture {
     let redis: RedisConnection
+    /// The same server for tasks (the worker's calls).
+    let multiplexer: RedisMultiplexer
     let store: AllocationStore
 
     init(server: RedisServerProcess? = nil, wakeCap: Int = 256) throws {
-        redis = try (server ?? RedisServerProcess.shared).connect()
+        let server = try server ?? RedisServerProcess.shared
+        redis = server.connect()
+        multiplexer = RedisMultiplexer(configuration: server.configuration())
         store = AllocationStore(keys: try Keyspace(prefix: "test", app: TestKeys.uniqueApp()), wakeCap: wakeCap)
     }
 

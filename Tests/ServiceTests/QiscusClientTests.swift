@@ -39,9 +39,9 @@ import TestSupport
     }
 
     /// The error `body` throws, as a `QiscusError`.
-    static func failure<T>(_ body: () throws -> T) -> QiscusError? {
+    static func failure<T>(_ body: () async throws -> T) async -> QiscusError? {
         do {
-            _ = try body()
+            _ = try await body()
             return nil
         } catch {
             return error as? QiscusError
@@ -50,7 +50,7 @@ import TestSupport
 
     // MARK: - Available agents
 
-    @Test func agentNamesWithQuotesAndControlCharactersSurviveTheListing() throws {
+    @Test func agentNamesWithQuotesAndControlCharactersSurviveTheListing() async throws {
         let fixture = try Fixture(agents: 1)
         defer { fixture.stop() }
         let name = "Ann \"Q\" O'Neil \\ tab\t nl\n bell\u{07} 日本"
@@ -58,57 +58,57 @@ import TestSupport
             .replacingOccurrences(of: "\"150001\"", with: "150001")
         try fixture.control("/sim/agents", encoded)
 
-        let agents = try fixture.client().listedAgents(room: "1")
+        let agents = try await fixture.client().listedAgents(room: "1")
         #expect(agents.map(\.name) == [name])
     }
 
-    @Test func onlineAgentsFollowsTheCursorAndDropsOfflineAgents() throws {
+    @Test func onlineAgentsFollowsTheCursorAndDropsOfflineAgents() async throws {
         let fixture = try Fixture(agents: 8)
         defer { fixture.stop() }
         try fixture.control("/sim/agents", #"[{"id":150002,"is_available":false},{"id":150005,"force_offline":true},"#
                             + #"{"id":150008,"is_available":false,"force_offline":true}]"#)
 
-        let agents = try fixture.client(pageSize: 3).onlineAgents(room: "1001")
+        let agents = try await fixture.client(pageSize: 3).onlineAgents(room: "1001")
         #expect(agents.map(\.id) == [150_001, 150_003, 150_004, 150_006, 150_007],
                 "online agents of all three pages, in listing order")
         #expect(agents.allSatisfy { $0.isOnline })
         #expect(fixture.simulator.report().apiCalls == 3, "8 agents in pages of 3: three calls, then meta.after is null")
     }
 
-    @Test func onlineAgentsStopsAfterMaxPages() throws {
+    @Test func onlineAgentsStopsAfterMaxPages() async throws {
         let fixture = try Fixture(agents: 8)
         defer { fixture.stop() }
-        let agents = try fixture.client(pageSize: 3, maxPages: 2).onlineAgents(room: "1001")
+        let agents = try await fixture.client(pageSize: 3, maxPages: 2).onlineAgents(room: "1001")
         #expect(agents.map(\.id) == Array(150_001...150_006))
         #expect(fixture.simulator.report().apiCalls == 2)
     }
 
-    @Test func onlineAgentsOfASinglePageMakesOneCall() throws {
+    @Test func onlineAgentsOfASinglePageMakesOneCall() async throws {
         let fixture = try Fixture(agents: 8)
         defer { fixture.stop() }
-        let agents = try fixture.client(pageSize: 8).onlineAgents(room: "1001")
+        let agents = try await fixture.client(pageSize: 8).onlineAgents(room: "1001")
         #expect(agents.count == 8)
         #expect(fixture.simulator.report().apiCalls == 1)
     }
 
-    @Test func onlineAgentsReportsTheLoadOfEachAgent() throws {
+    @Test func onlineAgentsReportsTheLoadOfEachAgent() async throws {
         let fixture = try Fixture(agents: 3)
         defer { fixture.stop() }
         let client = fixture.client()
-        #expect(try client.assign(room: "11", agent: 150_002) == .assigned)
-        #expect(try client.assign(room: "12", agent: 150_002) == .assigned)
-        let loads = try client.onlineAgents(room: "13").map { [$0.id, $0.currentCustomerCount] }
+        #expect(try await client.assign(room: "11", agent: 150_002) == .assigned)
+        #expect(try await client.assign(room: "12", agent: 150_002) == .assigned)
+        let loads = try await client.onlineAgents(room: "13").map { [$0.id, $0.currentCustomerCount] }
         #expect(loads == [[150_001, 0], [150_002, 2], [150_003, 0]])
     }
 
     // MARK: - Assign
 
-    @Test func assignThenASecondAgentOnTheSameRoomIsAlreadyAssigned() throws {
+    @Test func assignThenASecondAgentOnTheSameRoomIsAlreadyAssigned() async throws {
         let fixture = try Fixture(agents: 2)
         defer { fixture.stop() }
         let client = fixture.client()
-        #expect(try client.assign(room: "57491250", agent: 150_001) == .assigned)
-        #expect(try client.assign(room: "57491250", agent: 150_002) == .alreadyAssigned,
+        #expect(try await client.assign(room: "57491250", agent: 150_001) == .assigned)
+        #expect(try await client.assign(room: "57491250", agent: 150_002) == .alreadyAssigned,
                 "max_agent=1: Qiscus's \"exceed max agents\" means the room has its agent")
         let report = fixture.simulator.report()
         #expect(report.rooms["57491250"] == 150_001, "the first agent keeps the room")
@@ -116,10 +116,10 @@ import TestSupport
         #expect(report.conflicts == 1)
     }
 
-    @Test func assignOfAnUnknownAgentIsRejectedAndNotRetryable() throws {
+    @Test func assignOfAnUnknownAgentIsRejectedAndNotRetryable() async throws {
         let fixture = try Fixture(agents: 1)
         defer { fixture.stop() }
-        let error = Self.failure { try fixture.client().assign(room: "5", agent: 999) }
+        let error = await Self.failure { try await fixture.client().assign(room: "5", agent: 999) }
         guard case .rejected(let status, let message)? = error else {
             Issue.record("expected .rejected, got \(String(describing: error))")
             return
@@ -131,39 +131,39 @@ import TestSupport
 
     // MARK: - Failures
 
-    @Test func wrongSecretIsUnauthorizedAndNotRetryable() throws {
+    @Test func wrongSecretIsUnauthorizedAndNotRetryable() async throws {
         let fixture = try Fixture(agents: 2)
         defer { fixture.stop() }
         let client = fixture.client(secretKey: "not-the-secret")
-        let listing = Self.failure { try client.onlineAgents(room: "1") }
+        let listing = await Self.failure { try await client.onlineAgents(room: "1") }
         #expect(listing == .unauthorized(status: 401))
-        let assigning = Self.failure { try client.assign(room: "1", agent: 150_001) }
+        let assigning = await Self.failure { try await client.assign(room: "1", agent: 150_001) }
         #expect(assigning == .unauthorized(status: 401))
         #expect(listing?.isRetryable == false)
         #expect(listing?.description.contains("not-the-secret") == false, "the secret is never in the reason")
         #expect(fixture.simulator.report().assigns.isEmpty)
     }
 
-    @Test func rateLimitIsRetryableWithRetryAfter() throws {
+    @Test func rateLimitIsRetryableWithRetryAfter() async throws {
         let fixture = try Fixture(agents: 2)
         defer { fixture.stop() }
         try fixture.control("/sim/faults", #"{"rate_limit_rate":1.0}"#)
         let client = fixture.client()
-        let listing = Self.failure { try client.onlineAgents(room: "1") }
+        let listing = await Self.failure { try await client.onlineAgents(room: "1") }
         #expect(listing == .rateLimited(retryAfter: 1))
         #expect(listing?.isRetryable == true)
-        let assigning = Self.failure { try client.assign(room: "1", agent: 150_001) }
+        let assigning = await Self.failure { try await client.assign(room: "1", agent: 150_001) }
         #expect(assigning == .rateLimited(retryAfter: 1))
         #expect(fixture.simulator.report().assigns.isEmpty)
     }
 
-    @Test func serverErrorIsRetryable() throws {
+    @Test func serverErrorIsRetryable() async throws {
         let fixture = try Fixture(agents: 2)
         defer { fixture.stop() }
         try fixture.control("/sim/faults", #"{"server_error_rate":1.0}"#)
         let client = fixture.client()
-        for error in [Self.failure { try client.onlineAgents(room: "1") },
-                      Self.failure { try client.assign(room: "1", agent: 150_001) }] {
+        for error in [await Self.failure { try await client.onlineAgents(room: "1") },
+                      await Self.failure { try await client.assign(room: "1", agent: 150_001) }] {
             guard case .server(let status, _)? = error else {
                 Issue.record("expected .server, got \(String(describing: error))")
                 continue
@@ -173,14 +173,16 @@ import TestSupport
         }
     }
 
-    @Test func latencyAboveTheTimeoutIsATimeout() throws {
+    @Test func latencyAboveTheTimeoutIsATimeout() async throws {
         let fixture = try Fixture(agents: 2)
         defer { fixture.stop() }
         try fixture.control("/sim/faults", #"{"latency_ms":900}"#)
         let client = fixture.client(timeout: 0.3)
-        let started = Date()
-        let error = Self.failure { try client.onlineAgents(room: "1") }
-        let elapsed = Date().timeIntervalSince(started)
+        let (error, elapsed) = await onOwnExecutor {
+            let started = Date()
+            let error = await Self.failure { try await client.onlineAgents(room: "1") }
+            return (error, Date().timeIntervalSince(started))
+        }
         guard case .timeout? = error else {
             Issue.record("expected .timeout, got \(String(describing: error))")
             return
@@ -189,12 +191,12 @@ import TestSupport
         #expect(elapsed < 0.85, "the client gave up at its timeout, not when the answer came (\(elapsed) s)")
     }
 
-    @Test func nothingListeningIsUnreachable() throws {
+    @Test func nothingListeningIsUnreachable() async throws {
         let port = try RedisServerProcess.freePort()
         let client = QiscusClient(configuration: .init(baseURL: "http://127.0.0.1:\(port)", appID: "a", secretKey: "s",
                                                        timeout: 1))
-        for error in [Self.failure { try client.onlineAgents(room: "1") },
-                      Self.failure { try client.assign(room: "1", agent: 1) }] {
+        for error in [await Self.failure { try await client.onlineAgents(room: "1") },
+                      await Self.failure { try await client.assign(room: "1", agent: 1) }] {
             guard case .unreachable? = error else {
                 Issue.record("expected .unreachable, got \(String(describing: error))")
                 continue
@@ -237,7 +239,7 @@ import TestSupport
         }
     }
 
-    @Test func requestsCarryQiscusHeadersQueryAndForm() throws {
+    @Test func requestsCarryQiscusHeadersQueryAndForm() async throws {
         let fixturePage = try QiscusPayloadTests.fixture("available-agents")
         let api = try ScriptedAPI([
             ServerResponse(status: 200, headers: [("Content-Type", "application/json")], body: fixturePage),
@@ -247,10 +249,10 @@ import TestSupport
         ])
         defer { api.server.stop() }
         let client = api.client()
-        let agents = try client.onlineAgents(room: "57491250")
+        let agents = try await client.onlineAgents(room: "57491250")
         #expect(agents.map(\.id) == [150_851], "only Budi of the fixture page is online")
-        #expect(try client.assign(room: "57491250", agent: 150_851) == .assigned)
-        #expect(try client.assign(room: "57491250", agent: 150_852) == .alreadyAssigned)
+        #expect(try await client.assign(room: "57491250", agent: 150_851) == .assigned)
+        #expect(try await client.assign(room: "57491250", agent: 150_852) == .alreadyAssigned)
 
         let requests = api.requests
         try #require(requests.count == 4, "an empty page ends the listing even with a cursor")
@@ -269,7 +271,7 @@ import TestSupport
         #expect(requests[2].header("Content-Type") == "application/x-www-form-urlencoded")
     }
 
-    @Test func answersAreSortedIntoErrorKinds() throws {
+    @Test func answersAreSortedIntoErrorKinds() async throws {
         let api = try ScriptedAPI([
             .text("<html>oops</html>"),
             .text(#"{"errors":"slow down"}"#, status: 429),
@@ -279,18 +281,18 @@ import TestSupport
         ])
         defer { api.server.stop() }
         let client = api.client()
-        let garbled = Self.failure { try client.onlineAgents(room: "1") }
+        let garbled = await Self.failure { try await client.onlineAgents(room: "1") }
         guard case .invalidResponse? = garbled else {
             Issue.record("expected .invalidResponse, got \(String(describing: garbled))")
             return
         }
         #expect(garbled?.isRetryable == false)
-        #expect(Self.failure { try client.onlineAgents(room: "1") } == .rateLimited(retryAfter: nil),
+        #expect(await Self.failure { try await client.onlineAgents(room: "1") } == .rateLimited(retryAfter: nil),
                 "no Retry-After header: no advice")
-        #expect(Self.failure { try client.assign(room: "1", agent: 2) } == .unauthorized(status: 403))
-        #expect(Self.failure { try client.assign(room: "1", agent: 2) }
+        #expect(await Self.failure { try await client.assign(room: "1", agent: 2) } == .unauthorized(status: 403))
+        #expect(await Self.failure { try await client.assign(room: "1", agent: 2) }
                 == .rejected(status: 400, message: "Room is resolved"), "a resolved room is refused for good")
-        #expect(Self.failure { try client.assign(room: "1", agent: 2) } == .server(status: 502, body: "bad gateway"))
+        #expect(await Self.failure { try await client.assign(room: "1", agent: 2) } == .server(status: 502, body: "bad gateway"))
     }
 
     @Test func retryableKindsAreTheTransientOnes() {
