@@ -3,9 +3,10 @@ import Redis
 /// The calls of an allocation, for tasks: the same scripts as the blocking versions, through a
 /// ``RedisMultiplexer`` so many allocations in flight share one connection and its round trips.
 extension AllocationStore {
-    public func claim(token: String, leaseMilliseconds: Int,
+    public func claim(token: String, leaseMilliseconds: Int, consumesWakeToken: Bool = false,
                       on redis: RedisMultiplexer) async throws -> ScriptResult<ClaimCode> {
-        try await claimCall(token: token, leaseMilliseconds: leaseMilliseconds).run(on: redis)
+        try await claimCall(token: token, leaseMilliseconds: leaseMilliseconds, consumesWakeToken: consumesWakeToken)
+            .run(on: redis)
     }
 
     public func reserve(room: String, token: String, limit: Int, strategy: AllocationStrategy = .leastLoaded,

@@ -19,14 +19,16 @@ public struct AllocationStore: Sendable {
                 arguments: [room, session, String(wakeCap)]).code
     }
 
-    /// Leases the head of the queue to `token` for `leaseMilliseconds`.
-    public func claim(token: String, leaseMilliseconds: Int,
+    /// Leases the head of the queue to `token` for `leaseMilliseconds`. `consumesWakeToken`: the caller was
+    /// not woken by a token, so the room's `q` token is taken off the wake list.
+    public func claim(token: String, leaseMilliseconds: Int, consumesWakeToken: Bool = false,
                       on connection: RedisConnection) throws -> ScriptResult<ClaimCode> {
-        try claimCall(token: token, leaseMilliseconds: leaseMilliseconds).run(on: connection)
+        try claimCall(token: token, leaseMilliseconds: leaseMilliseconds, consumesWakeToken: consumesWakeToken)
+            .run(on: connection)
     }
 
-    func claimCall(token: String, leaseMilliseconds: Int) -> ScriptCall<ClaimCode> {
-        call(AllocationScripts.claim, [token, String(leaseMilliseconds)])
+    func claimCall(token: String, leaseMilliseconds: Int, consumesWakeToken: Bool) -> ScriptCall<ClaimCode> {
+        call(AllocationScripts.claim, [token, String(leaseMilliseconds), consumesWakeToken ? "1" : "0"])
     }
 
     /// Reserves an agent under `limit` for a room this token holds (the allocation rule: `lua/reserve.lua`).

@@ -37,17 +37,26 @@ public final class AllocationWorker: Sendable {
 
     /// Works until `shouldStop` turns true (or the wake signal stops); a room in hand is finished (or
     /// requeued) first. After a room found no capacity the loop is starved: until a slot frees (`c` token),
-    /// queue tokens are not worth a try.
+    /// queue tokens are not worth a try. Once a claim of this instance saw the queue empty, loops done with
+    /// their room wait for a token instead of asking Redis again (``WakeSignal/isDrained``).
     public func run() async {
         logger.debug("worker started")
         var starved = false
+        var woken = false
         while !shouldStop() {
             do {
-                if !starved, let outcome = try await step() {
-                    if case .noCapacity = outcome { starved = true }
-                    continue
+                if !starved, woken || !wake.isDrained {
+                    let next = try await next(consumesWakeToken: !woken)
+                    woken = false
+                    if let (outcome, remaining) = next {
+                        if remaining == 0 { wake.markDrained() }
+                        if case .noCapacity = outcome { starved = true }
+                        continue
+                    }
+                    wake.markDrained()
                 }
                 guard let token = await wake.wait(starved: starved) else { break }
+                woken = true
                 if token == .capacity { starved = false }
             } catch {
                 logger.error("Redis error in worker, retrying", metadata: ["error": "\(error)"])
@@ -60,20 +69,26 @@ public final class AllocationWorker: Sendable {
     /// Claims and handles one room. Returns nil when the queue was empty.
     @discardableResult
     public func step() async throws -> AllocationOutcome? {
+        try await next(consumesWakeToken: false)?.outcome
+    }
+
+    /// Claims and handles one room; also says how many rooms were still queued after the claim.
+    private func next(consumesWakeToken: Bool) async throws -> (outcome: AllocationOutcome, remaining: Int)? {
         let token = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
-        let claim = try await store.claim(token: token, leaseMilliseconds: settings.leaseMilliseconds, on: redis)
+        let claim = try await store.claim(token: token, leaseMilliseconds: settings.leaseMilliseconds,
+                                          consumesWakeToken: consumesWakeToken, on: redis)
         switch claim.code {
         case .empty, .invalid:
             return nil
         case .droppedOrphan:
             logger.warning("dropped a queue entry whose room was not queued", metadata: ["room": "\(claim.room ?? "")"])
-            return try await step()
+            return try await next(consumesWakeToken: consumesWakeToken)
         case .claimed:
             guard let room = claim.room else { throw AllocationError.unexpectedReply(script: "claim", reply: "no room") }
             checkpoint(.claimed)
             let outcome = try await allocate(room: room, token: token, reserved: claim.reservedAgent)
             Counter(label: "caa_allocations_total", dimensions: [("outcome", outcome.label)]).increment()
-            return outcome
+            return (outcome, claim.remaining ?? 1)
         }
     }
 

@@ -1,6 +1,6 @@
 /// Answers of `lua/claim.lua`.
 public enum ClaimCode: Int, ScriptCode {
-    /// the head room is leased to the caller; values: room, session, reserved agent or empty
+    /// the head room is leased to the caller; values: room, session, reserved agent or empty, rooms still queued
     case claimed = 1
     /// nothing is queued
     case empty = 0

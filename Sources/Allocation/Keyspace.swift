@@ -54,7 +54,7 @@ public struct Keyspace: Sendable, Equatable {
     public func keys(of script: String) -> [String] {
         switch script {
         case "enqueue": return [queue, state, session, agent, load, dead, reason, wake, since, assigned]
-        case "claim": return [queue, state, session, lease, owner, agent]
+        case "claim": return [queue, state, session, lease, owner, agent, wake]
         case "reserve": return [state, owner, agent, load, touched, freed]
         case "commit": return [state, lease, owner, agent, since, assigned]
         case "rollback": return [queue, state, lease, owner, agent, load, dead, reason, wake, since]

@@ -6,6 +6,8 @@ extension ScriptResult where Code == ClaimCode {
     public var session: String? { values.count > 1 ? values[1] : nil }
     /// The agent the room kept reserved from an earlier lease, if any.
     public var reservedAgent: Int? { values.count > 2 ? Int(values[2]) : nil }
+    /// Rooms still queued after this claim.
+    public var remaining: Int? { values.count > 3 ? Int(values[3]) : nil }
 }
 
 extension ScriptResult where Code == ReserveCode {

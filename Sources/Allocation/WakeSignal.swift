@@ -21,6 +21,7 @@ public final class WakeSignal: Sendable {
     private struct State {
         var waiters: [Waiter] = []
         var stopped = false
+        var drained = false
     }
 
     private let state = Mutex(State())
@@ -41,10 +42,18 @@ public final class WakeSignal: Sendable {
         }
     }
 
+    /// Whether a claim of this instance found the queue empty since the last token arrived: a task done with
+    /// its room then waits for a token instead of asking Redis again. Every room queued later pushes a token,
+    /// and any token clears the flag.
+    public var isDrained: Bool { state.withLock { $0.drained } }
+
+    public func markDrained() { state.withLock { $0.drained = true } }
+
     /// Hands a token to the longest waiting task that can use it. Returns false when no such task waits.
     @discardableResult
     public func deliver(_ token: Token) -> Bool {
         let waiter = state.withLock { state -> Waiter? in
+            state.drained = false
             guard let index = state.waiters.firstIndex(where: { token == .capacity || !$0.starved }) else { return nil }
             return state.waiters.remove(at: index)
         }

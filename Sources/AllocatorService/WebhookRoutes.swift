@@ -143,6 +143,9 @@ struct WebhookRoutes: Sendable {
     }
 
     private func metrics() -> ServerResponse {
+        let traffic = RedisConnection.traffic
+        Gauge(label: "caa_redis_round_trips").record(traffic.roundTrips)
+        Gauge(label: "caa_redis_commands").record(traffic.commands)
         (try? pool.withConnection { try store.summary(on: $0) })?.recordGauges()
         return .text(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }

@@ -1,4 +1,5 @@
 import CHiredis
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,6 +10,14 @@ import Glibc
 /// A hiredis context is unusable after an I/O error, so the connection drops it and reconnects (with
 /// `AUTH` and `SELECT`) at the start of the next command.
 public final class RedisConnection: @unchecked Sendable {
+    /// Round trips (a command, or a whole pipeline) and commands sent by every connection of this process.
+    public static var traffic: (roundTrips: Int, commands: Int) {
+        (roundTripCount.load(ordering: .relaxed), commandCount.load(ordering: .relaxed))
+    }
+
+    private static let roundTripCount = Atomic<Int>(0)
+    private static let commandCount = Atomic<Int>(0)
+
     public let configuration: RedisConfiguration
     private var context: UnsafeMutablePointer<redisContext>?
     private var currentTimeout: Double
@@ -67,6 +76,8 @@ public final class RedisConnection: @unchecked Sendable {
     public func send(_ arguments: [String]) throws -> RedisReply {
         try connect()
         guard let ctx = context else { throw RedisError.connectFailed("not connected") }
+        Self.roundTripCount.add(1, ordering: .relaxed)
+        Self.commandCount.add(1, ordering: .relaxed)
         let raw = Self.withArgv(arguments) { argc, argv, lengths in
             redisCommandArgv(ctx, argc, argv, lengths)
         }
@@ -86,6 +97,8 @@ public final class RedisConnection: @unchecked Sendable {
     public func pipeline(_ commands: [[String]]) throws -> [RedisReply] {
         try connect()
         guard let ctx = context else { throw RedisError.connectFailed("not connected") }
+        Self.roundTripCount.add(1, ordering: .relaxed)
+        Self.commandCount.add(commands.count, ordering: .relaxed)
         for arguments in commands {
             let status = Self.withArgv(arguments) { argc, argv, lengths in
                 redisAppendCommandArgv(ctx, argc, argv, lengths)

@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Seconds per measurement.") var seconds = 5.0
     @Option(help: "Client connections of the load generator (and of the raw Redis reference).") var connections = 8
-    @Option(help: "Allocation workers per instance.") var workers = 8
+    @Option(help: "Allocations in flight per instance (WORKER_CONCURRENCY) in the throughput runs.") var workers = 64
     @Option(help: "Run only these measurements (comma separated: ingest, latency, throughput).")
     var only: String?
 
@@ -27,7 +27,8 @@ struct Bench: ParsableCommand {
         let raw = try Self.rawRedisRate(connections: connections, seconds: seconds)
         rows.append(("raw Redis LPUSH via hiredis (\(connections) connections)", String(format: "%.0f ops/s (1.00)", raw.rate)))
 
-        let environment = ["WORKER_CONCURRENCY": String(workers), "MAX_CUSTOMERS_PER_AGENT": "10000", "LOG_LEVEL": "error"]
+        let environment = ["MAX_CUSTOMERS_PER_AGENT": "10000", "LOG_LEVEL": "error"]
+        rows.append(("throughput runs: WORKER_CONCURRENCY", String(workers)))
         // 1. Ingest: no agent online, so every room just queues.
         if wanted("ingest") {
             let stack = try LocalStack(allocator: binary, instances: 1, agents: 0, environment: environment)
@@ -46,14 +47,17 @@ struct Bench: ParsableCommand {
         // 3. Allocations per second end to end.
         for latency in [0, 50] where wanted("throughput") {
             for instances in [1, 2] {
+                var throughputEnvironment = environment
+                throughputEnvironment["WORKER_CONCURRENCY"] = String(workers)
                 let stack = try LocalStack(allocator: binary, instances: instances, agents: 20,
-                                           simulatorArguments: ["--latency-ms", String(latency)], environment: environment)
+                                           simulatorArguments: ["--latency-ms", String(latency)],
+                                           environment: throughputEnvironment)
                 defer { stack.stop() }
                 let result = try Self.throughput(stack, instances: instances, connections: connections,
-                                                 rooms: latency == 0 ? 4000 : 1000)
+                                                 rooms: latency == 0 ? 10_000 : 2_000)
                 rows.append(("allocations/s, \(instances) instance\(instances > 1 ? "s" : ""), API latency \(latency) ms",
-                             String(format: "%.0f/s (%.2f), %.1f Redis round trips each, peak RSS %@",
-                                    result.rate, result.rate / raw.rate, result.roundTrips,
+                             String(format: "%.0f/s (%.2f), Redis per allocation: %.2f commands in %.2f round trips, peak RSS %@",
+                                    result.rate, result.rate / raw.rate, result.commands, result.roundTrips,
                                     result.peakRSS.map { String(format: "%.1f MB", $0) }.joined(separator: " / "))))
                 rows.append(("", result.cpu.text))
             }
@@ -139,6 +143,9 @@ struct Bench: ParsableCommand {
 
     struct Throughput {
         var rate: Double
+        /// Commands Redis ran for clients (scripts, blocking pops, transactions), per allocation.
+        var commands: Double
+        /// Network round trips the instances made to Redis (a command, or a pipeline of them), per allocation.
         var roundTrips: Double
         var peakRSS: [Double]
         /// CPU time per allocation, in µs, of the instances together, the simulator, redis-server and the
@@ -178,6 +185,7 @@ struct Bench: ParsableCommand {
         let commandsBefore = try commands()
         let pids = [(0..<instances).map { stack.instance($0).pid }, [stack.simulatorProcess.pid], [stack.redis.pid], [getpid()]]
         let cpuBefore = pids.map { $0.map(cpuSeconds).reduce(0, +) }
+        let roundTripsBefore = try (0..<instances).map { try roundTrips(stack, instance: $0) }.reduce(0, +)
         let start = Date()
         _ = try flood(stack, instances: Array(0..<instances), connections: connections, seconds: 600, prefix: 3,
                       perClient: rooms / connections)
@@ -194,10 +202,12 @@ struct Bench: ParsableCommand {
             Thread.sleep(forTimeInterval: 0.02)
         }
         let commandsAfter = try commands()
+        let roundTripsAfter = try (0..<instances).map { try roundTrips(stack, instance: $0) }.reduce(0, +)
         let cpu = zip(pids, cpuBefore).map { ($0.map(cpuSeconds).reduce(0, +) - $1) * 1e6 / Double(max(1, assigned)) }
         let rss = (0..<instances).map { peakRSS(pid: stack.instance($0).pid) }
         return Throughput(rate: Double(assigned) / max(0.001, last.timeIntervalSince(start)),
-                          roundTrips: assigned > 0 ? (commandsAfter - commandsBefore) / Double(assigned) : 0, peakRSS: rss,
+                          commands: assigned > 0 ? (commandsAfter - commandsBefore) / Double(assigned) : 0,
+                          roundTrips: assigned > 0 ? (roundTripsAfter - roundTripsBefore) / Double(assigned) : 0, peakRSS: rss,
                           cpu: CPUShare(instances: cpu[0], simulator: cpu[1], redis: cpu[2], loadGenerator: cpu[3]))
     }
 
@@ -217,6 +227,14 @@ struct Bench: ParsableCommand {
 
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+    }
+
+    /// The Redis round trips an instance made so far (`caa_redis_round_trips` on its `/metrics`; reading it
+    /// adds the few commands of one scrape).
+    static func roundTrips(_ stack: LocalStack, instance: Int) throws -> Double {
+        let text = try stack.get(stack.instanceURLs[instance] + "/metrics").text
+        let line = text.split(separator: "\n").first { $0.hasPrefix("caa_redis_round_trips ") || $0.hasPrefix("caa_redis_round_trips{") }
+        return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } ?? 0
     }
 
     /// User plus system CPU time a process used so far, in seconds (`/proc/<pid>/stat`).

@@ -168,6 +168,41 @@ import TestSupport
         #expect(try f.snapshot().queue == ["4"], "room 4 still waits: no slot for it")
     }
 
+    /// Idle loops ask Redis nothing: each claims once, finds the queue empty and waits for a token; a new
+    /// room is then served by one claim, which says the queue is empty again.
+    @Test func idleLoopsWaitForATokenInsteadOfPolling() async throws {
+        let server = try RedisServerProcess.start()
+        defer { server.stop() }
+        let f = try StoreFixture(server: server)
+        let gateway = ScriptedGateway(agents: [.init(id: 7, reportedLoad: 0)])
+        let wake = WakeSignal()
+        let listener = WakeListener(store: f.store, connection: server.connect(), signal: wake, idleWait: 0.05,
+                                    logger: Logger(label: "t"))
+        Thread { listener.run() }.start()
+        defer { wake.stop() }
+        func claims() throws -> Int {
+            let stats = try f.redis.execute(["INFO", "commandstats"]).string ?? ""
+            let line = stats.split(separator: "\r\n").first { $0.hasPrefix("cmdstat_zpopmin:") } ?? ""
+            return Int(line.split(separator: ",").first?.split(separator: "=").last ?? "") ?? 0
+        }
+        try await onOwnExecutor {
+            let loops = (0..<4).map { _ in worker(f, gateway, wake: wake) }
+            let running = Task { await withTaskGroup(of: Void.self) { group in loops.forEach { loop in group.addTask { await loop.run() } } } }
+            let parked = Date().addingTimeInterval(5)
+            while wake.waiting < 4, Date() < parked { try await Task.sleep(nanoseconds: 10_000_000) }
+            try await Task.sleep(nanoseconds: 300_000_000)
+            #expect(try claims() == 4, "one empty claim per loop, then no polling")
+            try f.enqueue("1")
+            let deadline = Date().addingTimeInterval(5)
+            while try f.state("1") != "a", Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
+            while wake.waiting < 4, Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
+            #expect(try f.state("1") == "a")
+            #expect(try claims() == 5, "the room took one claim; it said the queue was empty after it")
+            wake.stop()
+            await running.value
+        }
+    }
+
     @Test func aRecoveredRoomRepeatsTheAssignOfItsReservationWithoutListingAgents() async throws {
         let f = try StoreFixture()
         let token = try f.claimed("1", lease: 1)

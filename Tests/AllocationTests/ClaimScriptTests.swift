@@ -12,6 +12,7 @@ import Testing
         let redisNow = try f.redis.execute(["TIME"]).array!.compactMap(\.int)
         let result = try f.claim(token: "worker-a", lease: 10_000)
         #expect(result.code == .claimed && result.room == "11" && result.session == "5" && result.reservedAgent == nil)
+        #expect(result.remaining == 1)
         #expect(try f.state("11") == "f")
         #expect(try f.redis.execute(["HGET", f.keys.owner, "11"]).string == "worker-a")
         let deadline = try #require(try f.redis.execute(["ZSCORE", f.keys.lease, "11"]).int)
@@ -47,8 +48,28 @@ import Testing
         #expect(again.code == .claimed && again.room == "31" && again.reservedAgent == 7)
     }
 
-    @Test(arguments: [(["", "100"], "token"), ([String(repeating: "t", count: 129), "100"], "token"),
-                      (["t", "0"], "lease"), (["t", "86400001"], "lease"), (["t", "1.5"], "lease"), (["t", "x"], "lease")])
+    @Test func aClaimerThatWasNotWokenTakesOneQueueTokenOffTheWakeList() throws {
+        let f = try StoreFixture()
+        try f.enqueue("41")
+        try f.enqueue("42")
+        try f.enqueue("43")
+        try f.redis.execute(["LPUSH", f.keys.wake, "c"])
+        func tokens() throws -> [String] { try f.redis.execute(["LRANGE", f.keys.wake, "0", "-1"]).array!.compactMap(\.string) }
+        #expect(try tokens() == ["c", "q", "q", "q"])
+        let first = try f.store.claim(token: "a", leaseMilliseconds: 1000, consumesWakeToken: true, on: f.redis)
+        #expect(first.room == "41" && first.remaining == 2)
+        #expect(try tokens() == ["c", "q", "q"], "one q removed; the c token stays")
+        let woken = try f.store.claim(token: "b", leaseMilliseconds: 1000, consumesWakeToken: false, on: f.redis)
+        #expect(woken.room == "42" && woken.remaining == 1)
+        #expect(try tokens() == ["c", "q", "q"], "a woken claimer's token was popped already")
+        try f.redis.execute(["DEL", f.keys.wake])
+        let last = try f.store.claim(token: "c", leaseMilliseconds: 1000, consumesWakeToken: true, on: f.redis)
+        #expect(last.room == "43" && last.remaining == 0, "no token to take is fine")
+    }
+
+    @Test(arguments: [(["", "100", "0"], "token"), ([String(repeating: "t", count: 129), "100", "0"], "token"),
+                      (["t", "0", "0"], "lease"), (["t", "86400001", "0"], "lease"), (["t", "1.5", "0"], "lease"),
+                      (["t", "x", "0"], "lease"), (["t", "100", ""], "token use"), (["t", "100", "2"], "token use")])
     func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) throws {
         let f = try StoreFixture()
         try f.enqueue("1")
