@@ -33,9 +33,14 @@ struct Bench: ParsableCommand {
         if wanted("ingest") {
             let stack = try LocalStack(allocator: binary, instances: 1, agents: 0, environment: environment)
             defer { stack.stop() }
+            let pids = [stack.instance(0).pid, stack.redis.pid, getpid()]
+            let before = pids.map(Self.cpuSeconds)
             let result = try Self.flood(stack, instances: [0], connections: connections, seconds: seconds, prefix: 1)
+            let cpu = zip(pids, before).map { (Self.cpuSeconds(pid: $0) - $1) * 1e6 / max(1, result.rate * seconds) }
             rows.append(("webhook ingest, 1 instance", String(format: "%.0f req/s (%.2f), p50 %.2f ms, p99 %.2f ms",
                                                          result.rate, result.rate / raw.rate, result.p50, result.p99)))
+            rows.append(("", String(format: "CPU per webhook: service %.0f µs, redis %.0f, load generator %.0f",
+                                    cpu[0], cpu[1], cpu[2])))
         }
         // 2. Webhook received -> assign call made, with free capacity, at a steady 200 webhooks/s.
         if wanted("latency") {
@@ -50,7 +55,7 @@ struct Bench: ParsableCommand {
                 var throughputEnvironment = environment
                 throughputEnvironment["WORKER_CONCURRENCY"] = String(workers)
                 let stack = try LocalStack(allocator: binary, instances: instances, agents: 20,
-                                           simulatorArguments: ["--latency-ms", String(latency)],
+                                           simulatorArguments: ["--latency-ms", String(latency), "--threads", latency == 0 ? "4" : "0"],
                                            environment: throughputEnvironment)
                 defer { stack.stop() }
                 let result = try Self.throughput(stack, instances: instances, connections: connections,

@@ -14,6 +14,8 @@ struct Simulate: ParsableCommand {
     @Option(help: "App id the API expects in Qiscus-App-Id.") var appID = "sim-app"
     @Option(help: "Secret the API expects in Qiscus-Secret-Key.") var secretKey = "sim-secret"
     @Option(help: "Latency added to every API answer, ms.") var latencyMs = 0
+    @Option(help: "Server threads, each serving many connections; 0 (the default) gives every connection its own thread, so injected latency and hangs delay only their own request.")
+    var threads = 0
     @Option(help: "How far current_customer_count lags assignments, ms.") var countLagMs = 0
     @Option(help: "Share of API calls answered 429 (Retry-After: 1).") var rateLimitRate = 0.0
     @Option(help: "Share of API calls answered 500.") var serverErrorRate = 0.0
@@ -31,8 +33,7 @@ struct Simulate: ParsableCommand {
                 serverErrorRate: serverErrorRate, hangRate: hangRate, hangMilliseconds: hangMs,
                 countLagMilliseconds: countLagMs),
             agents: agents, allocateWebhookURL: allocateWebhookURL, resolveWebhookURL: resolveWebhookURL)
-        // A thread per connection: injected latency and hangs then delay only their own request, as with a SaaS.
-        let server = HTTPServer(configuration: .init(host: host, port: port, threads: 0), router: simulator.router)
+        let server = HTTPServer(configuration: .init(host: host, port: port, threads: threads), router: simulator.router)
         try server.start()
         FileHandle.standardOutput.write(
             Data("Qiscus simulator on http://\(host):\(server.port) (app id \(appID), \(agents) agents)\n".utf8))
