@@ -6,18 +6,15 @@ public struct WorkerSettings: Sendable, Equatable {
     /// `LEASE_SECONDS` in ms: how long a claimed room stays with a worker before `recover` takes it back.
     public var leaseMilliseconds: Int
     public var retry: RetryPolicy
-    /// Longest single block on the wake list, in seconds: how soon a stopping worker notices.
-    public var idleWait: Double
     /// How long our releases are subtracted from Qiscus's lagging count (`QISCUS_COUNT_LAG_SECONDS`), ms.
     public var releaseWindowMilliseconds: Int
 
     public init(limit: Int = 2, strategy: AllocationStrategy = .leastLoaded, leaseMilliseconds: Int = 30_000,
-                retry: RetryPolicy = RetryPolicy(), idleWait: Double = 1, releaseWindowMilliseconds: Int = 0) {
+                retry: RetryPolicy = RetryPolicy(), releaseWindowMilliseconds: Int = 0) {
         self.limit = limit
         self.strategy = strategy
         self.leaseMilliseconds = leaseMilliseconds
         self.retry = retry
-        self.idleWait = idleWait
         self.releaseWindowMilliseconds = releaseWindowMilliseconds
     }
 }

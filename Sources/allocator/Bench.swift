@@ -104,18 +104,18 @@ struct Bench: ParsableCommand {
                       perClient: Int = .max) throws -> Flood {
         let latencies = Mutex<[Double]>([])
         let deadline = Date().addingTimeInterval(seconds)
+        let ports = instances.map { UInt16(stack.instanceURLs[$0].split(separator: ":").last ?? "") ?? 0 }
         parallel(connections) { index in
-            let client = HTTPClient()
             var mine: [Double] = []
+            guard let clients = try? ports.map({ try BenchConnection(port: $0) }) else { return }
             var next = 0
             while Date() < deadline, next < perClient {
                 next += 1
                 let room = "\(prefix)\(String(format: "%03d", index))\(next)"
-                let url = stack.instanceURLs[instances[next % instances.count]] + "/webhooks/allocate"
+                let request = BenchConnection.post("/webhooks/allocate", json: "{\"room_id\":\"\(room)\"}")
                 let start = DispatchTime.now().uptimeNanoseconds
-                let response = try? client.perform(HTTPClientRequest(method: "POST", url: url,
-                                                                     body: .json(Data("{\"room_id\":\"\(room)\"}".utf8))))
-                if response?.status == 200 { mine.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
+                let status = try? clients[next % clients.count].send(request)
+                if status == 200 { mine.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
             }
             latencies.withLock { $0 += mine }
         }

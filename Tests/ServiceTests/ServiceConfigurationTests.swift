@@ -58,7 +58,9 @@ import Testing
             "QISCUS_BASE_URL": "https://multichannel.qiscus.com", "MAX_CUSTOMERS_PER_AGENT": "5",
             "WEBHOOK_SECRET": "hook-secret", "WORKER_CONCURRENCY": "16", "LEASE_SECONDS": "60",
             "QISCUS_TIMEOUT_SECONDS": "2.5", "RECONCILE_SECONDS": "3", "KEY_PREFIX": "alloc", "LOG_LEVEL": "DEBUG",
+            "HTTP_THREADS": "6",
         ])
+        #expect(c.httpThreads == 6)
         #expect(c.httpHost == "127.0.0.1")
         #expect(c.httpPort == 9191)
         #expect(c.redis == RedisConfiguration(host: "redis.internal", port: 6380, username: "alloc", password: "p@ss",
@@ -89,6 +91,7 @@ import Testing
         ("REDIS_URL", ["REDIS_URL": "redis://127.0.0.1:6379/x"]),
         ("MAX_CUSTOMERS_PER_AGENT", ["MAX_CUSTOMERS_PER_AGENT": "0"]),
         ("WORKER_CONCURRENCY", ["WORKER_CONCURRENCY": "abc"]),
+        ("HTTP_THREADS", ["HTTP_THREADS": "0"]),
         ("LEASE_SECONDS", ["LEASE_SECONDS": "10", "QISCUS_TIMEOUT_SECONDS": "5"]),
         ("LEASE_SECONDS", ["LEASE_SECONDS": "8"]),
         ("QISCUS_TIMEOUT_SECONDS", ["QISCUS_TIMEOUT_SECONDS": "soon"]),
