@@ -24,9 +24,9 @@ public struct ServiceConfiguration: Sendable {
     public var reconcileSeconds: Double = 15
     public var keyPrefix: String = "caa"
     public var logLevel: Logger.Level = .info
-    /// Threads of the webhook server (`HTTP_THREADS`); each blocks on one Redis call per webhook. Default: one
-    /// per core (at least 2): on 2 shared cores, 2 threads took 22,000 webhooks/s and 4 took 16,000-19,600.
-    public var httpThreads: Int = max(2, min(16, ProcessInfo.processInfo.activeProcessorCount))
+    /// Threads of the webhook server (`HTTP_THREADS`); each blocks on one Redis call per webhook. On 2 shared
+    /// cores `make bench` ingest was 18,500-25,000 webhooks/s with 4, 18,700-24,000 with 3, 14,600-22,300 with 2.
+    public var httpThreads: Int = 4
     /// Test only (`ALLOCATOR_CRASH_AT`): the worker step at which the process kills itself with SIGKILL.
     public var crashAt: WorkerStep?
 
