@@ -36,28 +36,25 @@ public final class AllocationWorker: Sendable {
     }
 
     /// Works until `shouldStop` turns true (or the wake signal stops); a room in hand is finished (or
-    /// requeued) first. After a room found no capacity the loop is starved: until a slot frees (`c` token),
-    /// queue tokens are not worth a try. Once a claim of this instance saw the queue empty, loops done with
-    /// their room wait for a token instead of asking Redis again (``WakeSignal/isDrained``).
+    /// requeued) first. A loop done with its room claims the next one unless the instance learnt that there
+    /// is nothing to do (queue empty, or no capacity: ``WakeSignal/shouldWait``); then it waits for a token.
     public func run() async {
         logger.debug("worker started")
-        var starved = false
         var woken = false
         while !shouldStop() {
             do {
-                if !starved, woken || !wake.isDrained {
+                if woken || !wake.shouldWait {
                     let next = try await next(consumesWakeToken: !woken)
                     woken = false
                     if let (outcome, remaining) = next {
                         if remaining == 0 { wake.markDrained() }
-                        if case .noCapacity = outcome { starved = true }
+                        if case .noCapacity = outcome { wake.markStarved() }
                         continue
                     }
                     wake.markDrained()
                 }
-                guard let token = await wake.wait(starved: starved) else { break }
+                guard await wake.wait() != nil else { break }
                 woken = true
-                if token == .capacity { starved = false }
             } catch {
                 logger.error("Redis error in worker, retrying", metadata: ["error": "\(error)"])
                 await pause(0.5)

@@ -2,26 +2,25 @@ import Dispatch
 import Synchronization
 
 /// Where idle allocation tasks of one instance wait for a wake-up token from Redis (delivered by a
-/// ``WakeListener``), so no task and no thread blocks per idle worker.
+/// ``WakeListener``), so no task and no thread blocks per idle worker. It also holds what the instance's
+/// last claims learnt about the queue, so tasks done with a room do not ask Redis for nothing:
 ///
-/// A `queue` token (a room was queued) wakes a task that is not starved; a `capacity` token (a slot was
-/// freed, or the periodic re-check) wakes any task and ends its starvation. A queue token that only starved
-/// tasks could take is dropped, as a starved worker would drain it.
+/// - **drained**: a claim found the queue empty. Every room queued later pushes a `q` token, and any token
+///   clears the flag.
+/// - **starved**: a room found no agent under the limit. The queue is strictly first in, first out (a room
+///   without capacity goes back to the head), so no other room can be served either until a slot frees:
+///   `q` tokens are dropped and only a `c` token (a freed slot, or the periodic re-check) clears the flag.
 public final class WakeSignal: Sendable {
     public enum Token: Sendable, Equatable {
         case queue
         case capacity
     }
 
-    private struct Waiter {
-        let starved: Bool
-        let continuation: CheckedContinuation<Token?, Never>
-    }
-
     private struct State {
-        var waiters: [Waiter] = []
+        var waiters: [CheckedContinuation<Token?, Never>] = []
         var stopped = false
         var drained = false
+        var starved = false
     }
 
     private let state = Mutex(State())
@@ -30,34 +29,39 @@ public final class WakeSignal: Sendable {
 
     public init() {}
 
-    /// Suspends until a token this task can use arrives; nil once ``stop()`` was called.
-    public func wait(starved: Bool) async -> Token? {
+    /// Suspends until a token arrives that a task can use; nil once ``stop()`` was called.
+    public func wait() async -> Token? {
         await withCheckedContinuation { continuation in
             let added = state.withLock { state -> Bool in
                 if state.stopped { return false }
-                state.waiters.append(Waiter(starved: starved, continuation: continuation))
+                state.waiters.append(continuation)
                 return true
             }
             if added { demand.signal() } else { continuation.resume(returning: nil) }
         }
     }
 
-    /// Whether a claim of this instance found the queue empty since the last token arrived: a task done with
-    /// its room then waits for a token instead of asking Redis again. Every room queued later pushes a token,
-    /// and any token clears the flag.
-    public var isDrained: Bool { state.withLock { $0.drained } }
+    /// Whether a task done with its room should wait for a token rather than claim: a claim since the last
+    /// token found the queue empty, or a room since the last `c` token found no capacity.
+    public var shouldWait: Bool { state.withLock { $0.drained || $0.starved } }
+
+    public var isStarved: Bool { state.withLock { $0.starved } }
 
     public func markDrained() { state.withLock { $0.drained = true } }
 
-    /// Hands a token to the longest waiting task that can use it. Returns false when no such task waits.
+    public func markStarved() { state.withLock { $0.starved = true } }
+
+    /// Hands a token to the longest waiting task. Returns false when no task took it: none waits, or it is a
+    /// `q` token while the instance is starved (dropped: a starved instance has no use for it).
     @discardableResult
     public func deliver(_ token: Token) -> Bool {
-        let waiter = state.withLock { state -> Waiter? in
+        let waiter = state.withLock { state -> CheckedContinuation<Token?, Never>? in
+            if token == .queue && state.starved { return nil }
             state.drained = false
-            guard let index = state.waiters.firstIndex(where: { token == .capacity || !$0.starved }) else { return nil }
-            return state.waiters.remove(at: index)
+            if token == .capacity { state.starved = false }
+            return state.waiters.isEmpty ? nil : state.waiters.removeFirst()
         }
-        waiter?.continuation.resume(returning: token)
+        waiter?.resume(returning: token)
         return waiter != nil
     }
 
@@ -73,14 +77,14 @@ public final class WakeSignal: Sendable {
 
     public var isStopped: Bool { state.withLock { $0.stopped } }
 
-    /// Wakes every waiting task with nil, and every later ``wait(starved:)`` returns nil at once.
+    /// Wakes every waiting task with nil, and every later ``wait()`` returns nil at once.
     public func stop() {
-        let waiters = state.withLock { state -> [Waiter] in
+        let waiters = state.withLock { state -> [CheckedContinuation<Token?, Never>] in
             state.stopped = true
             defer { state.waiters.removeAll() }
             return state.waiters
         }
-        for waiter in waiters { waiter.continuation.resume(returning: nil) }
+        for waiter in waiters { waiter.resume(returning: nil) }
         demand.signal()
     }
 }

@@ -150,8 +150,8 @@ import TestSupport
         #expect(try f.snapshot().queue == ["3"])
         // Run as a loop, it finds no capacity again and parks starved: a new room's queue token does not
         // make it try again...
-        try await onOwnExecutor {
-            let loop = Task { await worker.run() }
+        try await onOwnExecutor { executor in
+            let loop = Task(executorPreference: executor) { await worker.run() }
             let parked = Date().addingTimeInterval(5)
             while wake.waiting == 0, Date() < parked { try await Task.sleep(nanoseconds: 10_000_000) }
             try f.enqueue("4")
@@ -185,9 +185,9 @@ import TestSupport
             let line = stats.split(separator: "\r\n").first { $0.hasPrefix("cmdstat_zpopmin:") } ?? ""
             return Int(line.split(separator: ",").first?.split(separator: "=").last ?? "") ?? 0
         }
-        try await onOwnExecutor {
+        try await onOwnExecutor { executor in
             let loops = (0..<4).map { _ in worker(f, gateway, wake: wake) }
-            let running = Task { await withTaskGroup(of: Void.self) { group in loops.forEach { loop in group.addTask { await loop.run() } } } }
+            let running = Task(executorPreference: executor) { await withTaskGroup(of: Void.self) { group in loops.forEach { loop in group.addTask { await loop.run() } } } }
             let parked = Date().addingTimeInterval(5)
             while wake.waiting < 4, Date() < parked { try await Task.sleep(nanoseconds: 10_000_000) }
             try await Task.sleep(nanoseconds: 300_000_000)
@@ -198,6 +198,42 @@ import TestSupport
             while wake.waiting < 4, Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
             #expect(try f.state("1") == "a")
             #expect(try claims() == 5, "the room took one claim; it said the queue was empty after it")
+            wake.stop()
+            await running.value
+        }
+    }
+
+    /// The queue is first in, first out: once one loop found no capacity, a loop finishing its room does not
+    /// try the same head again (an API listing for nothing) but waits for a freed slot.
+    @Test func oneLoopFindingNoCapacityParksTheOthersOfTheInstance() async throws {
+        final class GatedGateway: AgentGateway {
+            let open = Atomic<Bool>(false)
+            let listings = Atomic<Int>(0)
+            func onlineAgents(room: String) async throws -> [AgentCandidate] {
+                listings.add(1, ordering: .relaxed)
+                return [.init(id: 7, reportedLoad: 0)]
+            }
+            func agentCounts(room: String) async throws -> [Int: Int] { [:] }
+            func assign(room: String, agent: Int) async throws {
+                while !open.load(ordering: .relaxed) { try await Task.sleep(nanoseconds: 1_000_000) }
+            }
+        }
+        let f = try StoreFixture()
+        try f.assigned("1", to: 7) // one slot left
+        for room in ["2", "3", "4"] { try f.enqueue(room) }
+        let gateway = GatedGateway()
+        let wake = WakeSignal()
+        try await onOwnExecutor { executor in
+            let loops = (0..<2).map { _ in worker(f, gateway, wake: wake) }
+            let running = Task(executorPreference: executor) { await withTaskGroup(of: Void.self) { group in loops.forEach { loop in group.addTask { await loop.run() } } } }
+            let deadline = Date().addingTimeInterval(5)
+            while !wake.isStarved, Date() < deadline { try await Task.sleep(nanoseconds: 1_000_000) }
+            #expect(wake.isStarved, "one of rooms 2 and 3 found no capacity")
+            gateway.open.store(true, ordering: .relaxed)
+            while wake.waiting < 2, Date() < deadline { try await Task.sleep(nanoseconds: 1_000_000) }
+            #expect(wake.waiting == 2, "both loops wait")
+            #expect(try f.load(7) == 2 && f.snapshot().queue.count == 2)
+            #expect(gateway.listings.load(ordering: .relaxed) == 2, "the loop that assigned did not try the head again")
             wake.stop()
             await running.value
         }

@@ -54,13 +54,15 @@ import TestSupport
     }
 
     @Test func reusesConnections() async throws {
-        let server = try startServer { $0.on("GET", "/ping") { _ in .text("pong") } }
-        defer { server.stop() }
-        let client = HTTPMultiClient()
-        let first = try await client.send(HTTPClientRequest(url: server.url("/ping")))
-        let second = try await client.send(HTTPClientRequest(url: server.url("/ping")))
-        #expect(first.text == "pong" && !first.reusedConnection)
-        #expect(second.text == "pong" && second.reusedConnection)
+        try await onOwnExecutor {
+            let server = try startServer { $0.on("GET", "/ping") { _ in .text("pong") } }
+            defer { server.stop() }
+            let client = HTTPMultiClient()
+            let first = try await client.send(HTTPClientRequest(url: server.url("/ping")))
+            let second = try await client.send(HTTPClientRequest(url: server.url("/ping")))
+            #expect(first.text == "pong" && !first.reusedConnection)
+            #expect(second.text == "pong" && second.reusedConnection)
+        }
     }
 
     @Test func mapsTimeoutsAndRefusedConnections() async throws {
