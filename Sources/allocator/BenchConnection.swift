@@ -1,4 +1,5 @@
 import Foundation
+import LocalStack
 
 /// The load generator's HTTP/1.1 client: one keep-alive TCP connection, requests written as prepared bytes,
 /// responses read by `Content-Length`. It costs the shared cores far less than libcurl, as the raw Redis
@@ -10,26 +11,9 @@ final class BenchConnection {
     private var end = 0
 
     init(port: UInt16) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw BenchError("socket() failed: errno \(errno)") }
+        fd = try LoopbackSocket.connect(port: port)
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            let code = errno
-            close(fd)
-            throw BenchError("connect() to port \(port) failed: errno \(code)")
-        }
     }
 
     deinit { close(fd) }

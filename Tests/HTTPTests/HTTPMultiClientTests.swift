@@ -6,6 +6,16 @@ import TestSupport
 
 /// `HTTPMultiClient` against the real server over loopback: many requests in flight from one thread.
 @Suite struct HTTPMultiClientTests {
+    /// A thread-per-connection server whose `GET /slow` answers "slow" after `seconds`.
+    static func slowServer(seconds: Double) throws -> HTTPServer {
+        try startServer(threads: 0) {
+            $0.on("GET", "/slow") { _ in
+                Thread.sleep(forTimeInterval: seconds)
+                return .text("slow")
+            }
+        }
+    }
+
     @Test func answersEachRequestWithItsOwnResponse() async throws {
         let server = try startServer { $0.on("POST", "/form", echoHandler) }
         defer { server.stop() }
@@ -33,12 +43,7 @@ import TestSupport
     /// other they would take 12 s; in flight together they take about one handler time.
     @Test func keepsManyRequestsInFlightWithoutAThreadEach() async throws {
         try await onOwnExecutor {
-            let server = try startServer(threads: 0) {
-                $0.on("GET", "/slow") { _ in
-                    Thread.sleep(forTimeInterval: 0.3)
-                    return .text("done")
-                }
-            }
+            let server = try Self.slowServer(seconds: 0.3)
             defer { server.stop() }
             let client = HTTPMultiClient()
             let started = Date()
@@ -67,12 +72,7 @@ import TestSupport
 
     @Test func mapsTimeoutsAndRefusedConnections() async throws {
         try await onOwnExecutor {
-            let server = try startServer(threads: 0) {
-                $0.on("GET", "/slow") { _ in
-                    Thread.sleep(forTimeInterval: 0.6)
-                    return .text("late")
-                }
-            }
+            let server = try Self.slowServer(seconds: 0.6)
             defer { server.stop() }
             let client = HTTPMultiClient(configuration: .init(totalTimeout: 5))
             let started = Date()

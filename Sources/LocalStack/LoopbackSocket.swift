@@ -1,11 +1,12 @@
 import Foundation
 
-/// Raw TCP connections to 127.0.0.1, for tests that write requests no HTTP client would.
+/// Raw TCP connections to 127.0.0.1: for tests that write requests no HTTP client would, and for the bench's
+/// load generator.
 public enum LoopbackSocket {
     /// A connected socket with `timeout` seconds for each send and receive; the caller closes it.
     public static func connect(port: UInt16, timeout seconds: Int = 5) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSupportError("socket() failed: errno \(errno)") }
+        guard fd >= 0 else { throw LocalStackError("socket() failed: errno \(errno)") }
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -21,7 +22,7 @@ public enum LoopbackSocket {
         guard connected == 0 else {
             let code = errno
             close(fd)
-            throw TestSupportError("connect() failed: errno \(code)")
+            throw LocalStackError("connect() failed: errno \(code)")
         }
         return fd
     }
