@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -30,10 +31,10 @@ let package = Package(
         ),
         .target(name: "CSpawn"),
         .target(name: "ChildProcess", dependencies: ["CSpawn"]),
-        .target(name: "Redis", dependencies: ["CHiredis"]),
+        .target(name: "Redis", dependencies: ["CHiredis", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "LocalStack", dependencies: ["ChildProcess", "Redis", "HTTPClient", "QiscusSimulator"]),
-        .target(name: "HTTPClient", dependencies: ["CShims"]),
-        .target(name: "HTTPServer", dependencies: ["CShims"]),
+        .target(name: "HTTPClient", dependencies: ["CShims", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        .target(name: "HTTPServer", dependencies: ["CShims", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "Qiscus", dependencies: ["HTTPClient"]),
         .target(name: "QiscusSimulator", dependencies: ["HTTPServer", "HTTPClient"]),
         .target(
@@ -43,6 +44,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "LuaEmbed"),
@@ -53,6 +56,7 @@ let package = Package(
                 "Redis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             plugins: ["EmbedLuaPlugin"]
         ),
@@ -65,9 +69,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["LocalStack", "Redis", "ChildProcess", "HTTPClient", "QiscusSimulator"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "LocalStack", "Redis", "ChildProcess", "HTTPClient", "QiscusSimulator",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation", "Redis", "TestSupport"]),

@@ -2,7 +2,7 @@ import Redis
 
 extension AllocationStore {
     /// Reads every key of the app atomically.
-    public func snapshot(on connection: RedisConnection) throws -> StoreSnapshot {
+    public func snapshot() async throws -> StoreSnapshot {
         let commands: [[String]] = [
             ["ZRANGE", keys.queue, "0", "-1"],
             ["HGETALL", keys.state],
@@ -17,16 +17,8 @@ extension AllocationStore {
             ["ZRANGE", keys.assigned, "0", "-1", "WITHSCORES"],
             ["HKEYS", keys.touched],
         ]
-        try connection.execute(["MULTI"])
-        do {
-            for command in commands { try connection.execute(command) }
-        } catch {
-            _ = try? connection.send(["DISCARD"])
-            throw error
-        }
-        guard let replies = try connection.execute(["EXEC"]).array, replies.count == commands.count else {
-            throw RedisError.unexpectedReply("EXEC of the snapshot")
-        }
+        let replies = try Self.transactionResults(try await redis.pipeline([["MULTI"]] + commands + [["EXEC"]]),
+                                                  expected: commands.count, what: "snapshot")
         func list(_ reply: RedisReply) -> [String] { reply.array?.compactMap(\.string) ?? [] }
         func hash(_ reply: RedisReply) -> [String: String] {
             let flat = list(reply)

@@ -2,34 +2,67 @@ import Redis
 
 extension AllocationStore {
     /// Queue length, rooms in flight, dead rooms and agent loads, read in one `MULTI`/`EXEC`.
-    public func summary(on connection: RedisConnection) throws -> StoreSummary {
-        try connection.execute(["MULTI"])
-        do {
-            try connection.execute(["ZCARD", keys.queue])
-            try connection.execute(["ZCARD", keys.lease])
-            try connection.execute(["ZCARD", keys.dead])
-            try connection.execute(["HGETALL", keys.load])
-        } catch {
-            _ = try? connection.send(["DISCARD"])
-            throw error
-        }
-        guard let replies = try connection.execute(["EXEC"]).array, replies.count == 4 else {
-            throw RedisError.unexpectedReply("EXEC of the summary")
-        }
-        let flat = replies[3].array?.compactMap(\.string) ?? []
+    public func summary() async throws -> StoreSummary {
+        try Self.summary(from: try await redis.pipeline(summaryCommands))
+    }
+
+    /// Dead rooms (oldest first, at most `limit`) with their reasons.
+    public func deadRooms(limit: Int = 100) async throws -> [DeadRoom] {
+        let rooms = Self.rooms(from: try await redis.execute(deadRoomsCommand(limit: limit)))
+        guard !rooms.isEmpty else { return [] }
+        return Self.deadRooms(rooms, reasons: try await redis.execute(reasonsCommand(rooms)))
+    }
+
+    // MARK: - For threads a C library owns (libmicrohttpd's handlers): the same reads, waited on.
+
+    /// ``summary()`` for a thread that is not a task's.
+    public func summaryWaiting() throws -> StoreSummary {
+        try Self.summary(from: try redis.pipelineWaiting(summaryCommands))
+    }
+
+    /// ``deadRooms(limit:)`` for a thread that is not a task's.
+    public func deadRoomsWaiting(limit: Int = 100) throws -> [DeadRoom] {
+        let rooms = Self.rooms(from: try redis.executeWaiting(deadRoomsCommand(limit: limit)))
+        guard !rooms.isEmpty else { return [] }
+        return Self.deadRooms(rooms, reasons: try redis.executeWaiting(reasonsCommand(rooms)))
+    }
+
+    // MARK: - Commands and decoding, once
+
+    private var summaryCommands: [[String]] {
+        [["MULTI"], ["ZCARD", keys.queue], ["ZCARD", keys.lease], ["ZCARD", keys.dead], ["HGETALL", keys.load], ["EXEC"]]
+    }
+
+    private static func summary(from replies: [RedisReply]) throws -> StoreSummary {
+        let results = try transactionResults(replies, expected: 4, what: "summary")
+        let flat = results[3].array?.compactMap(\.string) ?? []
         var loads: [Int: Int] = [:]
         for index in stride(from: 0, to: flat.count - 1, by: 2) {
             if let agent = Int(flat[index]), let load = Int(flat[index + 1]) { loads[agent] = load }
         }
-        return StoreSummary(queued: Int(replies[0].int ?? 0), inFlight: Int(replies[1].int ?? 0),
-                            dead: Int(replies[2].int ?? 0), loads: loads)
+        return StoreSummary(queued: Int(results[0].int ?? 0), inFlight: Int(results[1].int ?? 0),
+                            dead: Int(results[2].int ?? 0), loads: loads)
     }
 
-    /// Dead rooms (oldest first, at most `limit`) with their reasons.
-    public func deadRooms(limit: Int = 100, on connection: RedisConnection) throws -> [(room: String, reason: String)] {
-        let rooms = try connection.execute(["ZRANGE", keys.dead, "0", String(limit - 1)]).array?.compactMap(\.string) ?? []
-        guard !rooms.isEmpty else { return [] }
-        let reasons = try connection.execute(["HMGET", keys.reason] + rooms).array ?? []
-        return rooms.enumerated().map { ($1, reasons.indices.contains($0) ? reasons[$0].string ?? "" : "") }
+    private func deadRoomsCommand(limit: Int) -> [String] { ["ZRANGE", keys.dead, "0", String(max(0, limit - 1))] }
+
+    private func reasonsCommand(_ rooms: [String]) -> [String] { ["HMGET", keys.reason] + rooms }
+
+    private static func rooms(from reply: RedisReply) -> [String] { reply.array?.compactMap(\.string) ?? [] }
+
+    private static func deadRooms(_ rooms: [String], reasons reply: RedisReply) -> [DeadRoom] {
+        let reasons = reply.array ?? []
+        return rooms.enumerated().map { index, room in
+            DeadRoom(room: room, reason: reasons.indices.contains(index) ? reasons[index].string ?? "" : "")
+        }
+    }
+
+    /// The results of a `MULTI` ... `EXEC` pipeline: an error anywhere is thrown.
+    static func transactionResults(_ replies: [RedisReply], expected: Int, what: String) throws -> [RedisReply] {
+        for reply in replies { _ = try RedisClient.checked(reply) }
+        guard let results = replies.last?.array, results.count == expected else {
+            throw RedisError.unexpectedReply("EXEC of the \(what)")
+        }
+        return results
     }
 }

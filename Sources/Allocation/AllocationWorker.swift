@@ -1,47 +1,43 @@
-import Foundation
 import Logging
 import Metrics
 import Redis
+import ServiceLifecycle
 
 /// One allocation loop, run as a task: claim the head of the queue, ask the gateway for online agents,
 /// reserve one in Redis (`reserve.lua`), assign it through the gateway, commit or roll back. An instance runs
-/// `WORKER_CONCURRENCY` of them over one ``RedisMultiplexer`` and one gateway, so an allocation waiting on the
-/// API holds no thread. An idle loop waits on the ``WakeSignal``, so a new room or a freed slot is served
-/// within milliseconds and an idle loop costs nothing.
-public final class AllocationWorker: Sendable {
+/// `WORKER_CONCURRENCY` of them (an ``AllocationPool``) over one ``RedisClient`` and one gateway, so an
+/// allocation waiting on the API holds no thread. An idle loop waits on the ``WakeSignal``, so a new room or a
+/// freed slot is served within milliseconds and an idle loop costs nothing.
+public struct AllocationWorker: Sendable {
     public let name: String
     let store: AllocationStore
-    let redis: RedisMultiplexer
     let gateway: any AgentGateway
     let wake: WakeSignal
     let settings: WorkerSettings
     let logger: Logger
-    let shouldStop: @Sendable () -> Bool
     let checkpoint: @Sendable (WorkerStep) -> Void
 
-    public init(name: String, store: AllocationStore, redis: RedisMultiplexer, gateway: any AgentGateway,
-                wake: WakeSignal, settings: WorkerSettings, logger: Logger, shouldStop: @escaping @Sendable () -> Bool,
-                checkpoint: @escaping @Sendable (WorkerStep) -> Void = { _ in }) {
+    public init(name: String, store: AllocationStore, gateway: any AgentGateway, wake: WakeSignal,
+                settings: WorkerSettings, logger: Logger, checkpoint: @escaping @Sendable (WorkerStep) -> Void = { _ in }) {
         self.name = name
         self.store = store
-        self.redis = redis
         self.gateway = gateway
         self.wake = wake
         self.settings = settings
         var logger = logger
         logger[metadataKey: "worker"] = "\(name)"
         self.logger = logger
-        self.shouldStop = shouldStop
         self.checkpoint = checkpoint
     }
 
-    /// Works until `shouldStop` turns true (or the wake signal stops); a room in hand is finished (or
-    /// requeued) first. A loop done with its room claims the next one unless the instance learnt that there
-    /// is nothing to do (queue empty, or no capacity: ``WakeSignal/shouldWait``); then it waits for a token.
+    /// Works until graceful shutdown (or cancellation, or the wake signal stops); a room in hand is finished
+    /// (or requeued) first. A loop done with its room claims the next one unless the instance learnt that
+    /// there is nothing to do (queue empty, or no capacity: ``WakeSignal/shouldWait``); then it waits for a
+    /// token.
     public func run() async {
         logger.debug("worker started")
         var woken = false
-        while !shouldStop() {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 if woken || !wake.shouldWait {
                     let next = try await next(consumesWakeToken: !woken)
@@ -57,7 +53,7 @@ public final class AllocationWorker: Sendable {
                 woken = true
             } catch {
                 logger.error("Redis error in worker, retrying", metadata: ["error": "\(error)"])
-                await pause(0.5)
+                guard await pause(0.5) else { break }
             }
         }
         logger.debug("worker stopped")
@@ -71,25 +67,33 @@ public final class AllocationWorker: Sendable {
 
     /// Claims and handles one room; also says how many rooms were still queued after the claim.
     private func next(consumesWakeToken: Bool) async throws -> (outcome: AllocationOutcome, remaining: Int)? {
-        let token = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
-        let claim = try await store.claim(token: token, leaseMilliseconds: settings.leaseMilliseconds,
-                                          consumesWakeToken: consumesWakeToken, on: redis)
-        switch claim.code {
-        case .empty, .invalid:
-            return nil
-        case .droppedOrphan:
-            logger.warning("dropped a queue entry whose room was not queued", metadata: ["room": "\(claim.room ?? "")"])
-            return try await next(consumesWakeToken: consumesWakeToken)
-        case .claimed:
-            guard let room = claim.room else { throw AllocationError.unexpectedReply(script: "claim", reply: "no room") }
-            checkpoint(.claimed)
-            let outcome = try await allocate(room: room, token: token, reserved: claim.reservedAgent)
-            Counter(label: "caa_allocations_total", dimensions: [("outcome", outcome.label)]).increment()
-            return (outcome, claim.remaining ?? 1)
+        while true {
+            let token = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
+            let claim = try await store.run(Claim(token: token, leaseMilliseconds: settings.leaseMilliseconds,
+                                                  consumesWakeToken: consumesWakeToken))
+            switch claim.code {
+            case .empty:
+                return nil
+            case .droppedOrphan:
+                logger.warning("dropped a queue entry whose room was not queued", metadata: ["room": "\(claim.room ?? "")"])
+            case .claimed:
+                guard let room = claim.room else { throw ScriptError.unexpectedReply(script: Claim.name, reply: "no room") }
+                checkpoint(.claimed)
+                let outcome: AllocationOutcome
+                do {
+                    outcome = try await allocate(room: room, token: token, reserved: claim.reservedAgent)
+                } catch let error as ScriptError where error.meansRoomLost {
+                    // Resolved meanwhile, or recovered by another worker: nothing to undo, the room has a new owner.
+                    logger.notice("lost the room to another owner", metadata: ["room": "\(room)", "reason": "\(error)"])
+                    outcome = .leaseLost
+                }
+                Counter(label: "caa_allocations_total", dimensions: [("outcome", outcome.label)]).increment()
+                return (outcome, claim.remaining ?? 1)
+            }
         }
     }
 
-    /// The allocation of one claimed room.
+    /// The allocation of one claimed room. A lost lease is thrown as ``ScriptError``.
     func allocate(room: String, token: String, reserved: Int?) async throws -> AllocationOutcome {
         var log = logger
         log[metadataKey: "room"] = "\(room)"
@@ -103,21 +107,20 @@ public final class AllocationWorker: Sendable {
             }
             candidates = agents
         }
-        let reservation = try await store.reserve(room: room, token: token, limit: settings.limit, strategy: settings.strategy,
-                                            releaseWindowMilliseconds: settings.releaseWindowMilliseconds,
-                                            candidates: Array(candidates.prefix(500)), on: redis)
+        let reservation = try await store.run(Reserve(room: room, token: token, limit: settings.limit,
+                                                      strategy: settings.strategy,
+                                                      releaseWindowMilliseconds: settings.releaseWindowMilliseconds,
+                                                      candidates: candidates))
         switch reservation.code {
-        case .noCapacity, .invalid:
-            _ = try await store.rollback(room: room, token: token, agent: nil, to: .requeue, on: redis)
+        case .noCapacity:
+            try await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue))
             log.debug("no agent under the limit; waiting for a free slot", metadata: ["candidates": "\(candidates.count)"])
             return .noCapacity
         case .alreadyAssigned:
             return .alreadyAssigned
-        case .leaseLost:
-            return .leaseLost
         case .reserved, .alreadyReserved:
             guard let agent = reservation.agent else {
-                throw AllocationError.unexpectedReply(script: "reserve", reply: "\(reservation.values)")
+                throw ScriptError.unexpectedReply(script: Reserve.name, reply: "\(reservation)")
             }
             log[metadataKey: "agent"] = "\(agent)"
             checkpoint(.reserved)
@@ -133,7 +136,9 @@ public final class AllocationWorker: Sendable {
             return try await unsuccessful(assigned, call: "assign_agent", room: room, token: token, agent: agent, log: log)
         }
         checkpoint(.assigned)
-        let commit = try await store.commit(room: room, token: token, agent: agent, on: redis)
+        // A lost lease here is thrown and never rolled back: the room was recovered (the next claimer repeats the
+        // same assign) or resolved meanwhile.
+        let commit = try await store.run(Commit(room: room, token: token, agent: agent))
         checkpoint(.committed)
         switch commit.code {
         case .committed:
@@ -145,30 +150,22 @@ public final class AllocationWorker: Sendable {
             return .assigned(agent: agent, waited: waited)
         case .alreadyCommitted:
             return .alreadyAssigned
-        case .leaseLost, .agentMismatch, .invalid:
-            // Never roll back here: the room was recovered (the next claimer repeats the same assign) or
-            // resolved meanwhile.
-            log.warning("lease lost before commit; leaving the room to its new owner", metadata: ["code": "\(commit.code)"])
-            return .leaseLost
         }
     }
 
-    /// A Qiscus call that did not succeed: the lease is gone (nothing to undo), the instance is stopping
-    /// (back to the head, reservation freed), or the last try failed (to the dead list with the reason, which
-    /// `allocator requeue-dead` undoes).
+    /// A Qiscus call that did not succeed: the instance is stopping (back to the head, reservation freed), or
+    /// the last try failed (to the dead list with the reason, which `allocator requeue-dead` undoes).
     private func unsuccessful<T>(_ result: CallResult<T>, call: String, room: String, token: String, agent: Int?,
                                  log: Logger) async throws -> AllocationOutcome {
         switch result {
-        case .success, .leaseLost:
+        case .success:
             return .leaseLost
         case .stopping(let reason):
-            _ = try await store.rollback(room: room, token: token, agent: agent, to: .requeue, on: redis)
+            try await store.run(Rollback(room: room, token: token, agent: agent, to: .requeue))
             return .requeued(reason: reason)
         case .failed(let failure):
             let reason = "\(call): \(failure)"
-            let result = try await store.rollback(room: room, token: token, agent: agent,
-                                                  to: .dead(reason: String(reason.prefix(500))), on: redis)
-            guard result.code == .dead else { return .leaseLost }
+            try await store.run(Rollback(room: room, token: token, agent: agent, to: .dead(reason: reason)))
             log.error("Qiscus call failed for good; room moved to the dead list", metadata: ["reason": "\(reason)"])
             return .dead(reason: reason)
         }
@@ -179,24 +176,22 @@ public final class AllocationWorker: Sendable {
         /// Not retryable, or out of tries.
         case failed(String)
         case stopping(String)
-        case leaseLost
     }
 
     /// Calls the gateway with bounded retries; extends the lease before each retry so a slow API can not
-    /// make `recover` hand the room to another worker meanwhile.
+    /// make `recover` hand the room to another worker meanwhile (a lost lease is thrown).
     private func call<T: Sendable>(_ name: String, room: String, token: String, log: Logger,
                                    _ body: () async throws -> T) async throws -> CallResult<T> {
         var retry = 0
+        let clock = ContinuousClock()
         while true {
-            let started = DispatchTime.now()
+            let started = clock.now
             do {
                 let value = try await body()
-                Timer(label: "caa_qiscus_request_seconds", dimensions: [("call", name)])
-                    .recordInterval(since: started)
+                Timer(label: "caa_qiscus_request_seconds", dimensions: [("call", name)]).record(duration: started.duration(to: clock.now))
                 return .success(value)
             } catch {
-                Timer(label: "caa_qiscus_request_seconds", dimensions: [("call", name)])
-                    .recordInterval(since: started)
+                Timer(label: "caa_qiscus_request_seconds", dimensions: [("call", name)]).record(duration: started.duration(to: clock.now))
                 let failure = error as? GatewayFailure
                 Counter(label: "caa_qiscus_errors_total", dimensions: [("call", name), ("kind", failure?.kind ?? "other")])
                     .increment()
@@ -206,21 +201,24 @@ public final class AllocationWorker: Sendable {
                 let delay = settings.retry.delay(beforeRetry: retry, retryAfter: failure?.retryAfter)
                 log.notice("Qiscus call failed; retrying",
                            metadata: ["call": "\(name)", "reason": "\(reason)", "retry_in_s": "\(delay)"])
-                if shouldStop() { return .stopping(reason) }
-                let extended = try await store.extend(room: room, token: token, leaseMilliseconds: settings.leaseMilliseconds,
-                                                      on: redis)
-                if extended.code != .extended { return .leaseLost }
-                await pause(delay)
-                if shouldStop() { return .stopping(reason) }
+                if Task.isShuttingDownGracefully { return .stopping(reason) }
+                try await store.run(Extend(room: room, token: token, leaseMilliseconds: settings.leaseMilliseconds))
+                guard await pause(delay) else { return .stopping(reason) }
             }
         }
     }
 
-    /// Sleeps up to `seconds`, waking early when the worker is told to stop.
-    private func pause(_ seconds: Double) async {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !shouldStop(), Date() < deadline {
-            try? await Task.sleep(nanoseconds: UInt64(min(0.05, max(0, deadline.timeIntervalSinceNow)) * 1e9))
+    /// Sleeps `seconds`; false when graceful shutdown (or cancellation) came first.
+    private func pause(_ seconds: Double) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await Task.sleep(for: .seconds(seconds))) != nil }
+            group.addTask {
+                do { try await gracefulShutdown() } catch { return true }
+                return false
+            }
+            let slept = await group.next() ?? false
+            group.cancelAll()
+            return slept
         }
     }
 }

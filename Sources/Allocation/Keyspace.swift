@@ -18,6 +18,14 @@ public struct Keyspace: Sendable, Equatable {
         self.app = app
     }
 
+    /// The name (last part) of each key of the app.
+    public enum Name: String, Sendable, CaseIterable {
+        case queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned, touched, freed
+    }
+
+    /// The full key of a name.
+    public subscript(name: Name) -> String { key(name.rawValue) }
+
     private func key(_ name: String) -> String { "\(prefix):{\(app)}:\(name)" }
 
     /// zset room -> arrival time (us, Redis clock); the lowest score is the head of the FIFO queue.
@@ -50,23 +58,6 @@ public struct Keyspace: Sendable, Equatable {
     /// hash agent id -> when we released its last rooms (ms, up to 16, comma separated).
     public var freed: String { key("freed") }
 
-    /// The KEYS of a script of `lua/`, in the order its header lists them (the one place that order lives).
-    public func keys(of script: String) -> [String] {
-        switch script {
-        case "enqueue": return [queue, state, session, agent, load, dead, reason, wake, since, assigned]
-        case "claim": return [queue, state, session, lease, owner, agent, wake]
-        case "reserve": return [state, owner, agent, load, touched, freed]
-        case "commit": return [state, lease, owner, agent, since, assigned]
-        case "rollback": return [queue, state, lease, owner, agent, load, dead, reason, wake, since]
-        case "release": return [queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned, freed]
-        case "recover": return [queue, state, lease, owner, wake, since]
-        case "extend": return [state, lease, owner]
-        case "revive": return [queue, state, dead, reason, since, wake]
-        case "reconcile": return [state, session, agent, load, touched, assigned, wake]
-        default: preconditionFailure("no KEYS are known for lua/\(script).lua")
-        }
-    }
-
     /// Every key of the app.
-    public var all: [String] { [queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned, touched, freed] }
+    public var all: [String] { Name.allCases.map { self[$0] } }
 }

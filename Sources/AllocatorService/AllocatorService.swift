@@ -2,106 +2,107 @@ import Allocation
 import Foundation
 import HTTPServer
 import Logging
-import Metrics
 import Prometheus
 import Qiscus
 import Redis
-import Synchronization
+import ServiceLifecycle
+import UnixSignals
 
-/// `allocator serve`: the webhook server, `WORKER_CONCURRENCY` allocation tasks (sharing one Redis multiplexer
-/// and one libcurl multi handle) and the housekeeping timers, wired together.
+/// `allocator serve`: one `ServiceGroup` of services, each owning what it runs. In start order (graceful
+/// shutdown runs in reverse):
+///
+/// 1. ``RedisClient``: the one Redis connection of the instance, with its I/O thread.
+/// 2. `HTTPMultiClient`: libcurl's multi loop for the Qiscus API, with its thread.
+/// 3. ``WakeListener``: `BLPOP` on the wake list over a connection of its own, while some task waits.
+/// 4. ``ReadinessProbe``: keeps `/readyz` true to the state of Redis.
+/// 5. ``Housekeeper``: lease recovery, load healing, the queue nudge and gauges.
+/// 6. ``AllocationPool``: `WORKER_CONCURRENCY` allocation tasks.
+/// 7. ``HTTPServer``: the webhook server (libmicrohttpd and its threads).
+/// 8. ``ShutdownDrain``: on SIGTERM/SIGINT, `/readyz` turns 503 and webhooks are still taken for
+///    `SHUTDOWN_DRAIN_SECONDS`; then the server closes, the pool finishes (or requeues) the rooms in hand and
+///    claims no more, and the clients stop last.
 public final class AllocatorService: Sendable {
     public let configuration: ServiceConfiguration
-    let store: AllocationStore
-    /// Connections of the webhook handlers (one per server thread, plus one for status pages).
-    let pool: RedisPool
+    public let store: AllocationStore
+    public let readiness = Readiness()
     let server: HTTPServer
-    let registry: PrometheusCollectorRegistry
+    let group: ServiceGroup
     let logger: Logger
-    private let stopping = StopSignal()
-    /// Where idle allocation tasks wait for work.
-    private let wake = WakeSignal()
-    private let running = DispatchGroup()
 
-    public init(configuration: ServiceConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) throws {
+    /// - Parameter signals: the signals that start a graceful shutdown (none for a service run in-process by
+    ///   the demo, which calls ``triggerGracefulShutdown()``).
+    public init(configuration: ServiceConfiguration, registry: PrometheusCollectorRegistry, logger: Logger,
+                signals: [UnixSignal] = [.sigterm, .sigint]) throws {
         self.configuration = configuration
-        self.registry = registry
         self.logger = logger
-        store = AllocationStore(keys: try configuration.keyspace, wakeCap: max(256, configuration.workerConcurrency * 4))
-        pool = RedisPool(configuration: configuration.redis, size: configuration.httpThreads + 2, acquireTimeout: 2)
-        let routes = WebhookRoutes(store: store, pool: pool, secret: configuration.webhookSecret, registry: registry,
-                                   logger: logger)
+        let redis = RedisClient(configuration: configuration.redis)
+        store = AllocationStore(keys: try configuration.keyspace, redis: redis,
+                                wakeCap: max(256, configuration.workerConcurrency * 4))
+        let qiscus = QiscusClient.Configuration(baseURL: configuration.qiscusBaseURL, appID: configuration.qiscusAppID,
+                                                secretKey: configuration.qiscusSecretKey,
+                                                timeout: configuration.qiscusTimeoutSeconds)
+        let http = QiscusClient.makeHTTPClient(for: qiscus)
+        let gateway = QiscusGateway(client: QiscusClient(configuration: qiscus, http: http))
+        let wake = WakeSignal()
+        let listener = WakeListener(keys: store.keys, redis: configuration.redis, signal: wake, logger: logger)
+        // An agent's books are healed only once Qiscus's lagging count has had time to see its last assign.
+        let settle = (configuration.qiscusCountLagSeconds + 2 * configuration.qiscusTimeoutSeconds) * 1000
+        let housekeeper = Housekeeper(store: store, gateway: gateway, reconcileInterval: .seconds(configuration.reconcileSeconds),
+                                      settleMilliseconds: Int(settle), logger: logger)
+        let pool = AllocationPool(workers: Self.workers(configuration, store: store, gateway: gateway, wake: wake, logger: logger),
+                                  wake: wake)
+        let routes = WebhookRoutes(store: store, readiness: readiness, secret: configuration.webhookSecret,
+                                   registry: registry, logger: logger)
         server = HTTPServer(configuration: .init(host: configuration.httpHost, port: configuration.httpPort,
                                                  threads: configuration.httpThreads, maxBodyBytes: 64 * 1024),
                             router: routes.router)
+        let probe = ReadinessProbe(store: store, readiness: readiness, interval: .seconds(1), logger: logger)
+        let drain = ShutdownDrain(readiness: readiness, seconds: configuration.shutdownDrainSeconds, logger: logger)
+        let services: [(String, any Service)] = [
+            ("redis", redis), ("qiscus-http", http), ("wake-listener", listener), ("readiness", probe),
+            ("housekeeper", housekeeper), ("allocation", pool), ("webhooks", server), ("drain", drain),
+        ]
+        var group = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0.1, serviceName: $0.0) },
+            gracefulShutdownSignals: signals, cancellationSignals: [], logger: logger)
+        // Rooms in flight finish within a lease (a stuck one is recovered by another instance anyway).
+        group.maximumGracefulShutdownDuration = .seconds(configuration.shutdownDrainSeconds + Double(configuration.leaseSeconds))
+        group.maximumCancellationDuration = .seconds(5)
+        self.group = ServiceGroup(configuration: group)
     }
 
-    /// The port the webhook server listens on.
+    /// Runs every service until a signal (or ``triggerGracefulShutdown()``) and the graceful shutdown end.
+    public func run() async throws {
+        logger.info("allocator starting", metadata: [
+            "http": "\(configuration.httpHost):\(configuration.httpPort)", "redis": "\(configuration.redis.redacted)",
+            "qiscus": "\(configuration.qiscusBaseURL)", "app": "\(configuration.qiscusAppID)",
+            "workers": "\(configuration.workerConcurrency)", "limit": "\(configuration.maxCustomersPerAgent)",
+        ])
+        try await group.run()
+        logger.info("stopped")
+    }
+
+    /// Starts the graceful shutdown a signal would.
+    public func triggerGracefulShutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+
+    /// The port the webhook server listens on (0 until it does).
     public var port: UInt16 { server.port }
 
-    /// Loads the scripts (when Redis answers; `/readyz` reports it otherwise), starts the server, the
-    /// workers and the timers.
-    public func start() throws {
-        do {
-            try pool.withConnection { try AllocationScripts.loadAll(on: $0) }
-        } catch {
-            logger.warning("Redis is not reachable yet; webhooks get 503 until it is",
-                           metadata: ["redis": "\(configuration.redis.redacted)", "error": "\(error)"])
-        }
-        try server.start()
+    private static func workers(_ configuration: ServiceConfiguration, store: AllocationStore, gateway: any AgentGateway,
+                                wake: WakeSignal, logger: Logger) -> [AllocationWorker] {
         let settings = WorkerSettings(limit: configuration.maxCustomersPerAgent,
                                       leaseMilliseconds: configuration.leaseSeconds * 1000,
                                       retry: RetryPolicy(attempts: configuration.qiscusMaxAttempts, baseDelay: 0.5,
                                                          maxDelay: max(1, Double(configuration.leaseSeconds) / 6)),
                                       releaseWindowMilliseconds: Int(configuration.qiscusCountLagSeconds * 1000))
-        let qiscus = QiscusClient.Configuration(baseURL: configuration.qiscusBaseURL, appID: configuration.qiscusAppID,
-                                                secretKey: configuration.qiscusSecretKey,
-                                                timeout: configuration.qiscusTimeoutSeconds)
         let instance = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let shouldStop: @Sendable () -> Bool = { [stopping] in stopping.isSet }
-        let checkpoint = Self.crashCheckpoint(configuration.crashAt)
-        // Every allocation task shares one Redis multiplexer and one gateway (libcurl multi): an allocation
-        // waiting on the API holds no thread. One listener thread blocks on the wake list for the idle ones.
-        let redis = RedisMultiplexer(configuration: configuration.redis)
-        let gateway = QiscusGateway(configuration: qiscus)
-        let workers = (0..<configuration.workerConcurrency).map { index in
-            AllocationWorker(name: "\(instance)-w\(index)", store: store, redis: redis, gateway: gateway, wake: wake,
-                             settings: settings, logger: logger, shouldStop: shouldStop, checkpoint: checkpoint)
+        let checkpoint = crashCheckpoint(configuration.crashAt)
+        return (0..<configuration.workerConcurrency).map { index in
+            AllocationWorker(name: "\(instance)-w\(index)", store: store, gateway: gateway, wake: wake,
+                             settings: settings, logger: logger, checkpoint: checkpoint)
         }
-        running.enter()
-        Task.detached { [running] in
-            await withTaskGroup(of: Void.self) { group in
-                for worker in workers { group.addTask { await worker.run() } }
-            }
-            running.leave()
-        }
-        let listener = WakeListener(store: store, connection: RedisConnection(configuration: configuration.redis),
-                                    signal: wake, logger: logger)
-        spawn("wake-listener") { listener.run() }
-        // An agent's books are healed only once Qiscus's lagging count has had time to see its last assign.
-        let settle = (configuration.qiscusCountLagSeconds + 2 * configuration.qiscusTimeoutSeconds) * 1000
-        let housekeeper = Housekeeper(store: store, connection: RedisConnection(configuration: configuration.redis),
-                                      gateway: gateway,
-                                      reconcileInterval: configuration.reconcileSeconds, settleMilliseconds: Int(settle),
-                                      logger: logger, shouldStop: shouldStop)
-        spawn("housekeeper") { housekeeper.run() }
-        logger.info("allocator serving", metadata: [
-            "http": "\(configuration.httpHost):\(server.port)", "redis": "\(configuration.redis.redacted)",
-            "qiscus": "\(configuration.qiscusBaseURL)", "app": "\(configuration.qiscusAppID)",
-            "workers": "\(configuration.workerConcurrency)", "limit": "\(configuration.maxCustomersPerAgent)",
-        ])
-    }
-
-    /// Graceful stop: no new webhooks, no new claims; rooms in hand are finished or requeued; returns when
-    /// every worker is done.
-    public func stop() {
-        guard stopping.set() else { return }
-        logger.info("stopping: finishing rooms in flight")
-        server.stop()
-        wake.stop()
-        running.wait()
-        pool.closeIdle()
-        logger.info("stopped")
     }
 
     /// For crash tests only: `ALLOCATOR_CRASH_AT=<step>` kills the process with SIGKILL at that step of the
@@ -112,24 +113,4 @@ public final class AllocatorService: Sendable {
             if reached == step { kill(getpid(), SIGKILL) }
         }
     }
-
-    private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
-        running.enter()
-        let thread = Thread { [running] in
-            body()
-            running.leave()
-        }
-        thread.name = name
-        thread.start()
-    }
-}
-
-/// A flag raised once, read from any thread.
-final class StopSignal: Sendable {
-    private let flag = Atomic<Bool>(false)
-
-    var isSet: Bool { flag.load(ordering: .relaxed) }
-
-    /// Raises the flag; true for the call that raised it.
-    func set() -> Bool { !flag.exchange(true, ordering: .relaxed) }
 }

@@ -2,12 +2,8 @@ import Allocation
 import Qiscus
 
 /// The allocation tasks' view of Qiscus: one per instance, shared by every task.
-final class QiscusGateway: AgentGateway {
+struct QiscusGateway: AgentGateway {
     let client: QiscusClient
-
-    init(configuration: QiscusClient.Configuration) {
-        client = QiscusClient(configuration: configuration)
-    }
 
     func onlineAgents(room: String) async throws -> [AgentCandidate] {
         try await client.onlineAgents(room: room).map { AgentCandidate(id: $0.id, reportedLoad: $0.currentCustomerCount) }

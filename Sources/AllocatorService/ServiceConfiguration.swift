@@ -27,6 +27,9 @@ public struct ServiceConfiguration: Sendable {
     /// Threads of the webhook server (`HTTP_THREADS`); each blocks on one Redis call per webhook. On 2 shared
     /// cores `make bench` ingest was 18,500-25,000 webhooks/s with 4, 18,700-24,000 with 3, 14,600-22,300 with 2.
     public var httpThreads: Int = 4
+    /// On SIGTERM, `/readyz` turns 503 at once while webhooks are still accepted this long
+    /// (`SHUTDOWN_DRAIN_SECONDS`), so a load balancer stops sending before the port closes.
+    public var shutdownDrainSeconds: Double = 5
     /// Test only (`ALLOCATOR_CRASH_AT`): the worker step at which the process kills itself with SIGKILL.
     public var crashAt: WorkerStep?
 
@@ -102,6 +105,7 @@ public struct ServiceConfiguration: Sendable {
         if let reconcile = try seconds("RECONCILE_SECONDS", 0.1...86_400) { c.reconcileSeconds = reconcile }
         if let attempts = try integer("QISCUS_MAX_ATTEMPTS", 1...20) { c.qiscusMaxAttempts = attempts }
         if let lag = try seconds("QISCUS_COUNT_LAG_SECONDS", 0...3600) { c.qiscusCountLagSeconds = lag }
+        if let drain = try seconds("SHUTDOWN_DRAIN_SECONDS", 0...300) { c.shutdownDrainSeconds = drain }
         if let prefix = value("KEY_PREFIX") { c.keyPrefix = prefix }
         do { _ = try Keyspace(prefix: c.keyPrefix, app: c.qiscusAppID) } catch {
             throw ConfigurationError(variable: "KEY_PREFIX", problem: "must be 1-128 characters without braces or spaces")

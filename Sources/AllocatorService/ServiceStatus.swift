@@ -7,7 +7,7 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         public let load: Int
     }
 
-    public struct DeadRoom: Codable, Sendable, Equatable {
+    public struct Dead: Codable, Sendable, Equatable {
         public let roomID: String
         public let reason: String
 
@@ -21,15 +21,15 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public let inFlight: Int
     public let deadCount: Int
     public let agents: [AgentLoad]
-    public let dead: [DeadRoom]
+    public let dead: [Dead]
 
     /// The status from a store summary and its dead rooms.
-    public init(summary: StoreSummary, dead: [(room: String, reason: String)]) {
+    public init(summary: StoreSummary, dead: [DeadRoom]) {
         queueLength = summary.queued
         inFlight = summary.inFlight
         deadCount = summary.dead
         agents = summary.loads.sorted { $0.key < $1.key }.map { AgentLoad(id: $0.key, load: $0.value) }
-        self.dead = dead.map { DeadRoom(roomID: $0.room, reason: $0.reason) }
+        self.dead = dead.map { Dead(roomID: $0.room, reason: $0.reason) }
     }
 
     enum CodingKeys: String, CodingKey {

@@ -10,6 +10,8 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
     case transport(code: Int, message: String)
     /// The request could not be built (bad URL, option refused).
     case invalidRequest(String)
+    /// The calling task was cancelled; the transfer was aborted.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
         case .status(let code, let body): return "HTTP \(code): \(body.prefix(300))"
         case .transport(let code, let m): return "transport error \(code): \(m)"
         case .invalidRequest(let m): return "invalid request: \(m)"
+        case .cancelled: return "cancelled"
         }
     }
 }

@@ -1,28 +1,43 @@
 import CShims
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 /// An HTTP client for many requests in flight at once from any number of tasks: one libcurl multi handle
-/// driven by one thread. ``send(_:)`` suspends the calling task (no thread waits) until the response; idle
-/// connections are kept alive and reused. Thread safe. The thread ends when the client is released.
-public final class HTTPMultiClient: Sendable {
+/// driven by one thread, which ``run()`` owns (run it as a service). ``send(_:)`` suspends the calling task (no
+/// thread waits) until the response; cancelling the task aborts its transfer. Idle connections are kept alive
+/// and reused. Thread safe.
+public final class HTTPMultiClient: Service, Sendable {
     public let configuration: HTTPClient.Configuration
     private let loop: TransferLoop
 
     public init(configuration: HTTPClient.Configuration = HTTPClient.Configuration()) {
         self.configuration = configuration
         loop = TransferLoop(configuration: configuration)
-        let thread = Thread { [loop] in loop.run() }
-        thread.name = "http-multi"
-        thread.start()
     }
 
-    deinit { loop.stop() }
+    /// Drives the transfers until graceful shutdown or cancellation; then fails what is still in flight and
+    /// returns. Requests sent before it starts wait for it; requests sent after it ended fail at once.
+    public func run() async throws {
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+                loop.start { finished.resume() }
+            }
+        } onCancelOrGracefulShutdown: { [loop] in
+            loop.stop()
+        }
+    }
 
-    /// Sends the request and returns the response whatever its status; throws only transport errors.
+    /// Sends the request and returns the response whatever its status; throws only transport errors (and
+    /// `.cancelled` when the calling task is cancelled).
     public func send(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
-        let result = await withCheckedContinuation { continuation in
-            loop.submit(TransferLoop.Job(request: request, continuation: continuation))
+        let id = loop.nextID()
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                loop.submit(TransferLoop.Job(id: id, request: request, continuation: continuation))
+            }
+        } onCancel: { [loop] in
+            loop.cancel(id)
         }
         return try result.get()
     }
@@ -31,16 +46,25 @@ public final class HTTPMultiClient: Sendable {
     public var inFlight: Int { loop.inFlight.load(ordering: .relaxed) }
 }
 
-/// The state of the multi handle; everything but `incoming`, `inFlight` and `wake` belongs to the loop thread.
+/// The state of the multi handle; everything but `incoming` and `inFlight` belongs to the loop thread.
 final class TransferLoop: @unchecked Sendable {
     struct Job: Sendable {
+        let id: UInt64
         let request: HTTPClientRequest
         let continuation: CheckedContinuation<Result<HTTPClientResponse, HTTPClientError>, Never>
     }
 
+    private struct Incoming {
+        var jobs: [Job] = []
+        var cancelled: [UInt64] = []
+        var stopped = false
+        var started = false
+    }
+
     let configuration: HTTPClient.Configuration
     private let multi: UnsafeMutableRawPointer
-    private let incoming = Mutex<(jobs: [Job], stopped: Bool)>(([], false))
+    private let incoming = Mutex(Incoming())
+    private let ids = Atomic<UInt64>(0)
     let inFlight = Atomic<Int>(0)
     private var active: [UnsafeMutableRawPointer: (transfer: CurlTransfer, job: Job)] = [:]
     private var spare: [CurlTransfer] = []
@@ -50,6 +74,25 @@ final class TransferLoop: @unchecked Sendable {
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         self.multi = multi
         self.configuration = configuration
+    }
+
+    deinit { curl_multi_cleanup(multi) }
+
+    func nextID() -> UInt64 { ids.add(1, ordering: .relaxed).newValue }
+
+    /// Starts the loop thread (once); `onExit` runs when it ends after ``stop()``.
+    func start(onExit: @escaping @Sendable () -> Void) {
+        let first = incoming.withLock { state in
+            defer { state.started = true }
+            return !state.started
+        }
+        guard first else { return onExit() }
+        let thread = Thread { [self] in
+            run()
+            onExit()
+        }
+        thread.name = "http-multi"
+        thread.start()
     }
 
     func submit(_ job: Job) {
@@ -66,6 +109,12 @@ final class TransferLoop: @unchecked Sendable {
         curl_multi_wakeup(multi)
     }
 
+    /// Aborts the transfer of a cancelled task (on the loop thread, which owns the handles).
+    func cancel(_ id: UInt64) {
+        incoming.withLock { $0.cancelled.append(id) }
+        curl_multi_wakeup(multi)
+    }
+
     func stop() {
         incoming.withLock { $0.stopped = true }
         curl_multi_wakeup(multi)
@@ -75,15 +124,19 @@ final class TransferLoop: @unchecked Sendable {
     /// until a socket is ready, a timeout of libcurl's is due, or ``submit(_:)`` wakes it.
     func run() {
         while true {
-            let (jobs, stopped) = incoming.withLock { state in
-                defer { state.jobs.removeAll(keepingCapacity: true) }
-                return (state.jobs, state.stopped)
+            let (jobs, cancelled, stopped) = incoming.withLock { state in
+                defer {
+                    state.jobs.removeAll(keepingCapacity: true)
+                    state.cancelled.removeAll(keepingCapacity: true)
+                }
+                return (state.jobs, state.cancelled, state.stopped)
             }
             if stopped {
                 shutDown(pending: jobs)
                 return
             }
             for job in jobs { start(job) }
+            if !cancelled.isEmpty { abort(cancelled) }
             var running: Int32 = 0
             curl_multi_perform(multi, &running)
             collectFinished()
@@ -116,6 +169,15 @@ final class TransferLoop: @unchecked Sendable {
         }
     }
 
+    private func abort(_ ids: [UInt64]) {
+        for (handle, entry) in active where ids.contains(entry.job.id) {
+            active[handle] = nil
+            curl_multi_remove_handle(multi, handle)
+            complete(entry.job, with: .failure(.cancelled))
+            if spare.count < 256 { spare.append(entry.transfer) }
+        }
+    }
+
     private func complete(_ job: Job, with result: Result<HTTPClientResponse, HTTPClientError>) {
         inFlight.subtract(1, ordering: .relaxed)
         job.continuation.resume(returning: result)
@@ -130,6 +192,5 @@ final class TransferLoop: @unchecked Sendable {
         active.removeAll()
         for job in pending { complete(job, with: .failure(closed)) }
         spare.removeAll()
-        curl_multi_cleanup(multi)
     }
 }

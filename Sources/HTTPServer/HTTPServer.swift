@@ -1,10 +1,12 @@
 import CShims
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
-/// An HTTP/1.1 server over libmicrohttpd with a pool of threads. Handlers run on the pool threads and may
-/// block (e.g. on Redis). Bodies are gathered up to `maxBodyBytes`; larger ones get 413 without being kept.
-public final class HTTPServer: Sendable {
+/// An HTTP/1.1 server over libmicrohttpd with a pool of threads that libmicrohttpd owns. Handlers run on those
+/// threads and may block (e.g. on Redis). Bodies are gathered up to `maxBodyBytes`; larger ones get 413 without
+/// being kept. As a service, ``run()`` serves until graceful shutdown or cancellation.
+public final class HTTPServer: Service, Sendable {
     /// Where to listen and how much to accept.
     public struct Configuration: Sendable, Equatable {
         /// An IPv4 or IPv6 literal; `0.0.0.0` listens on every IPv4 address.
@@ -64,6 +66,22 @@ public final class HTTPServer: Sendable {
             return true
         }
         if !started { throw .startFailed(host: configuration.host, port: configuration.port) }
+    }
+
+    /// Starts listening, serves until graceful shutdown or cancellation, then stops (requests being handled are
+    /// finished first).
+    public func run() async throws {
+        try start()
+        try? await gracefulShutdown()
+        // MHD_stop_daemon joins libmicrohttpd's threads: wait for it on a thread of its own, not a task's.
+        await withCheckedContinuation { (stopped: CheckedContinuation<Void, Never>) in
+            let thread = Thread { [self] in
+                stop()
+                stopped.resume()
+            }
+            thread.name = "http-stop"
+            thread.start()
+        }
     }
 
     /// Stops accepting, waits for the pool threads to finish their requests, and closes the socket.

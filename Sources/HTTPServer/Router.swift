@@ -1,11 +1,16 @@
 /// Routes requests by method and exact path. Unknown paths get 404, known paths with another method 405
-/// (with `Allow`), both as JSON errors.
+/// (with `Allow`), both as JSON errors. Handlers may throw: an ``HTTPResponseError`` is sent as its response,
+/// any other error as a 500 (after `onError` saw it).
 public struct Router: Sendable {
-    public typealias Handler = @Sendable (ServerRequest) -> ServerResponse
+    public typealias Handler = @Sendable (ServerRequest) throws -> ServerResponse
 
     private var routes: [String: [String: Handler]] = [:]
+    private let onError: @Sendable (any Error, ServerRequest) -> Void
 
-    public init() {}
+    /// - Parameter onError: sees every error that is not an ``HTTPResponseError`` (to log it).
+    public init(onError: @escaping @Sendable (any Error, ServerRequest) -> Void = { _, _ in }) {
+        self.onError = onError
+    }
 
     /// Adds (or replaces) the handler of `method` on `path`.
     public mutating func on(_ method: String, _ path: String, _ handler: @escaping Handler) {
@@ -17,9 +22,9 @@ public struct Router: Sendable {
         guard let methods = routes[request.path] else {
             return .error(404, code: "not_found", message: "no such path: \(request.path.prefix(200))")
         }
-        if let handler = methods[request.method] { return handler(request) }
+        if let handler = methods[request.method] { return call(handler, request) }
         if request.method == "HEAD", let get = methods["GET"] {
-            var response = get(request)
+            var response = call(get, request)
             response.body = .init()
             return response
         }
@@ -27,5 +32,16 @@ public struct Router: Sendable {
                                             message: "\(request.method.prefix(20)) is not allowed on \(request.path)")
         response.headers.append(("Allow", methods.keys.sorted().joined(separator: ", ")))
         return response
+    }
+
+    private func call(_ handler: Handler, _ request: ServerRequest) -> ServerResponse {
+        do {
+            return try handler(request)
+        } catch let error as any HTTPResponseError {
+            return error.response
+        } catch {
+            onError(error, request)
+            return .error(500, code: "internal", message: "the request could not be handled")
+        }
     }
 }

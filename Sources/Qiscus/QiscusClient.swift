@@ -2,7 +2,8 @@ import Foundation
 import HTTPClient
 
 /// The two Qiscus Omnichannel admin API calls the service makes, for any number of tasks at once: requests
-/// go through one ``HTTPMultiClient`` (connections kept alive and reused, no thread per request).
+/// go through one ``HTTPMultiClient`` (connections kept alive and reused, no thread per request), which the
+/// caller runs as a service (see ``makeHTTPClient(for:)``).
 public final class QiscusClient: Sendable {
     /// Where the API is and how to authenticate.
     public struct Configuration: Sendable, Equatable {
@@ -39,10 +40,16 @@ public final class QiscusClient: Sendable {
     public let configuration: Configuration
     private let http: HTTPMultiClient
 
-    public init(configuration: Configuration) {
+    /// - Parameter http: the client requests go through; run it (``HTTPMultiClient/run()``) for as long as this
+    ///   client is used.
+    public init(configuration: Configuration, http: HTTPMultiClient) {
         self.configuration = configuration
-        http = HTTPMultiClient(configuration: .init(connectTimeout: min(2, configuration.timeout),
-                                                    totalTimeout: configuration.timeout))
+        self.http = http
+    }
+
+    /// An HTTP client with the timeouts of `configuration`.
+    public static func makeHTTPClient(for configuration: Configuration) -> HTTPMultiClient {
+        HTTPMultiClient(configuration: .init(connectTimeout: min(2, configuration.timeout), totalTimeout: configuration.timeout))
     }
 
     private var authHeaders: [(String, String)] {
@@ -104,6 +111,7 @@ public final class QiscusClient: Sendable {
             case .transport(_, let message): throw .unreachable(message)
             case .invalidRequest(let message): throw .unreachable("invalid request: \(message)")
             case .status(let code, let body): throw .server(status: code, body: body)
+            case .cancelled: throw .unreachable("cancelled")
             }
         }
         switch response.status {

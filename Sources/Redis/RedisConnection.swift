@@ -33,6 +33,9 @@ public final class RedisConnection: @unchecked Sendable {
     /// Whether a live context is held (it may still turn out broken on the next command).
     public var isConnected: Bool { context != nil }
 
+    /// The socket of the live context, or -1.
+    var socket: Int32 { context.map { $0.pointee.fd } ?? -1 }
+
     /// Connects now if not connected; throws `connectFailed` or `handshake`.
     public func connect() throws {
         if context != nil { return }

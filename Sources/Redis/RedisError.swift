@@ -11,8 +11,8 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case server(String)
     /// `AUTH` or `SELECT` after connecting was refused.
     case handshake(String)
-    /// No pooled connection became free in time.
-    case poolExhausted
+    /// The client was stopped (its ``RedisClient/run()`` ended); nothing was sent.
+    case closed
     /// A reply had a shape the caller did not expect.
     case unexpectedReply(String)
 
@@ -23,7 +23,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .io(let m): return "Redis connection error: \(m)"
         case .server(let m): return "Redis error: \(m)"
         case .handshake(let m): return "Redis handshake failed: \(m)"
-        case .poolExhausted: return "no Redis connection free in time"
+        case .closed: return "the Redis client is stopped"
         case .unexpectedReply(let m): return "unexpected Redis reply: \(m)"
         }
     }
@@ -31,7 +31,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     /// True when the error came from the connection rather than from Redis itself: Redis may be down.
     public var isConnectionError: Bool {
         switch self {
-        case .connectFailed, .io, .handshake, .poolExhausted: return true
+        case .connectFailed, .io, .handshake, .closed: return true
         default: return false
         }
     }

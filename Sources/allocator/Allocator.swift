@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `allocator` command: one binary for every verb of the service.
 @main
-struct Allocator: ParsableCommand {
+struct Allocator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "allocator",
         abstract: "Custom agent allocation for Qiscus Omnichannel.",

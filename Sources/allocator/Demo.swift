@@ -13,7 +13,7 @@ import Redis
 /// (under its own key prefix), else starts a private redis-server; runs the Qiscus simulator and the service
 /// in this process, plays customers writing (with the duplicate webhooks Qiscus really sends) and agents
 /// resolving, prints live progress, and ends with a summary.
-struct Demo: ParsableCommand {
+struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the whole allocation loop against a simulated Qiscus.")
 
     @Option(help: "Customers (rooms) to play.") var rooms = 60
@@ -22,7 +22,7 @@ struct Demo: ParsableCommand {
     @Option(help: "Seconds over which customers arrive.") var arrivalSeconds = 15.0
     @Option(help: "Longest run before the demo stops, seconds.") var maxSeconds = 60.0
 
-    func run() throws {
+    func run() async throws {
         let logger = Bootstrap.logging(level: .warning, label: "demo")
         let registry = Bootstrap.metrics()
         let (redisURL, privateRedis) = try DemoRedis.find()
@@ -36,29 +36,37 @@ struct Demo: ParsableCommand {
 
         var config = try ServiceConfiguration.load(environment: [
             "REDIS_URL": redisURL, "QISCUS_BASE_URL": "http://127.0.0.1:\(simulatorServer.port)",
-            "QISCUS_APP_ID": "sim-app", "QISCUS_SECRET_KEY": "sim-secret", "HTTP_HOST": "127.0.0.1", "HTTP_PORT": "0",
+            "QISCUS_APP_ID": "sim-app", "QISCUS_SECRET_KEY": "sim-secret", "HTTP_HOST": "127.0.0.1",
+            "HTTP_PORT": String(try LoopbackPort.free()), "SHUTDOWN_DRAIN_SECONDS": "0",
             "MAX_CUSTOMERS_PER_AGENT": String(limit), "WORKER_CONCURRENCY": "4", "RECONCILE_SECONDS": "2",
             "KEY_PREFIX": "demo\(UInt16.random(in: 0...UInt16.max))",
         ], dotEnv: nil)
         config.httpThreads = 4
-        let service = try AllocatorService(configuration: config, registry: registry, logger: logger)
-        try service.start()
+        let service = try AllocatorService(configuration: config, registry: registry, logger: logger, signals: [])
+        let running = Task { try await service.run() }
         defer {
-            service.stop()
             // Leave a shared Redis as it was found: the demo's keys go.
             if privateRedis == nil, let keys = try? config.keyspace {
                 _ = try? RedisConnection(configuration: config.redis).send(["DEL"] + keys.all)
             }
         }
-        let serviceURL = "http://127.0.0.1:\(service.port)"
+        let serviceURL = "http://127.0.0.1:\(config.httpPort)"
         print("""
             Demo: \(rooms) customers, \(agents) agents of at most \(limit) rooms each.
             Redis \(privateRedis == nil ? "at" : "started privately at") \(redisURL) (keys under \(config.keyPrefix):)
             Qiscus simulator at http://127.0.0.1:\(simulatorServer.port), allocator at \(serviceURL)
 
             """)
-        var play = DemoPlay(rooms: rooms, arrivalSeconds: arrivalSeconds, simulator: simulator, serviceURL: serviceURL)
-        let summary = play.run(maxSeconds: maxSeconds, limit: limit)
+        let play = DemoPlay(rooms: rooms, arrivalSeconds: arrivalSeconds, simulator: simulator, serviceURL: serviceURL)
+        // The play paces itself with sleeps on a thread of its own, away from the service's tasks.
+        let summary = await withCheckedContinuation { (done: CheckedContinuation<DemoPlay.Summary, Never>) in
+            Thread { [limit, maxSeconds] in
+                var play = play
+                done.resume(returning: play.run(maxSeconds: maxSeconds, limit: limit))
+            }.start()
+        }
+        await service.triggerGracefulShutdown()
+        try await running.value
         print(summary.text)
         if !summary.ok { throw ExitCode(1) }
     }

@@ -6,11 +6,11 @@ import Metrics
 import Prometheus
 
 /// `allocator serve`: the webhook server and the allocation workers, configured from the environment.
-struct Serve: ParsableCommand {
+struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the webhook server and the allocation workers (configured by environment, see README).")
 
-    func run() throws {
+    func run() async throws {
         let config: ServiceConfiguration
         do {
             config = try ServiceConfiguration.load()
@@ -22,13 +22,11 @@ struct Serve: ParsableCommand {
         let registry = Bootstrap.metrics()
         let service = try AllocatorService(configuration: config, registry: registry, logger: logger)
         do {
-            try service.start()
+            try await service.run()
         } catch {
-            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            logger.critical("stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
-        Bootstrap.waitForTermination()
-        service.stop()
     }
 }
 
@@ -51,20 +49,5 @@ enum Bootstrap {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         return registry
-    }
-
-    /// Blocks until SIGTERM or SIGINT.
-    static func waitForTermination() {
-        let done = DispatchSemaphore(value: 0)
-        var sources: [DispatchSourceSignal] = []
-        for signalNumber in [SIGTERM, SIGINT] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { done.signal() }
-            source.resume()
-            sources.append(source)
-        }
-        done.wait()
-        sources.forEach { $0.cancel() }
     }
 }

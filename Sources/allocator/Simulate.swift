@@ -1,10 +1,12 @@
 import ArgumentParser
+import Logging
+import ServiceLifecycle
 import Foundation
 import HTTPServer
 import QiscusSimulator
 
 /// `allocator simulate`: the Qiscus Omnichannel simulator on its own.
-struct Simulate: ParsableCommand {
+struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the Qiscus Omnichannel API simulator (for tests, the demo, or trying the service without Qiscus).")
 
@@ -26,7 +28,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "Where POST /sim/resolve forwards resolve webhooks (the service's /webhooks/resolve).")
     var resolveWebhookURL: String?
 
-    func run() throws {
+    func run() async throws {
         let simulator = QiscusSimulator(
             configuration: SimulatorConfiguration(
                 appID: appID, secretKey: secretKey, latencyMilliseconds: latencyMs, rateLimitRate: rateLimitRate,
@@ -34,10 +36,11 @@ struct Simulate: ParsableCommand {
                 countLagMilliseconds: countLagMs),
             agents: agents, allocateWebhookURL: allocateWebhookURL, resolveWebhookURL: resolveWebhookURL)
         let server = HTTPServer(configuration: .init(host: host, port: port, threads: threads), router: simulator.router)
-        try server.start()
+        try server.start() // bound now, so the line below names the port; run() keeps it until SIGTERM or SIGINT
         FileHandle.standardOutput.write(
             Data("Qiscus simulator on http://\(host):\(server.port) (app id \(appID), \(agents) agents)\n".utf8))
-        Bootstrap.waitForTermination()
-        server.stop()
+        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: Logger(label: "simulator")))
+        try await group.run()
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 import Redis
 
 /// `allocator status`: queue, rooms in flight, dead rooms and agent loads, read from Redis.
-struct Status: ParsableCommand {
+struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the queue and agent loads from Redis.")
 
     @Option(help: "Redis URL (default: $REDIS_URL or redis://127.0.0.1:6379/0).")
@@ -20,16 +20,16 @@ struct Status: ParsableCommand {
     @Flag(help: "Print the JSON of GET /v1/status instead of text.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         let environment = ServiceConfiguration.mergedEnvironment()
         let url = redisURL ?? environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
         guard let app = app ?? environment["QISCUS_APP_ID"] else {
             throw ValidationError("QISCUS_APP_ID is not set (or pass --app)")
         }
-        let store = AllocationStore(keys: try Keyspace(prefix: keyPrefix ?? environment["KEY_PREFIX"] ?? "caa", app: app))
-        let connection = RedisConnection(configuration: try RedisConfiguration(url: url))
-        let summary = try store.summary(on: connection)
-        let dead = try store.deadRooms(limit: 20, on: connection)
+        let redis = RedisClient(configuration: try RedisConfiguration(url: url))
+        let store = AllocationStore(keys: try Keyspace(prefix: keyPrefix ?? environment["KEY_PREFIX"] ?? "caa", app: app),
+                                    redis: redis)
+        let (summary, dead) = try await redis.withRunning { _ in (try await store.summary(), try await store.deadRooms(limit: 20)) }
         if json {
             let status = ServiceStatus(summary: summary, dead: dead)
             let encoder = JSONEncoder()
@@ -37,9 +37,9 @@ struct Status: ParsableCommand {
             print(String(decoding: try encoder.encode(status), as: UTF8.self))
             return
         }
-        print("app \(app) at \(connection.configuration.redacted)")
+        print("app \(app) at \(redis.configuration.redacted)")
         print("queued \(summary.queued)  in flight \(summary.inFlight)  dead \(summary.dead)")
         for (agent, load) in summary.loads.sorted(by: { $0.key < $1.key }) { print("agent \(agent): \(load)") }
-        for (room, reason) in dead { print("dead \(room): \(reason)") }
+        for room in dead { print("dead \(room.room): \(room.reason)") }
     }
 }

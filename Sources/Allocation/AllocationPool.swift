@@ -1,0 +1,25 @@
+import Logging
+import ServiceLifecycle
+
+/// The allocation tasks of one instance, as a service: `WORKER_CONCURRENCY` ``AllocationWorker`` loops sharing
+/// one Redis client and one gateway. On graceful shutdown no new room is claimed; rooms in hand are finished
+/// (or requeued), then it returns.
+public struct AllocationPool: Service, Sendable {
+    public let workers: [AllocationWorker]
+    let wake: WakeSignal
+
+    public init(workers: [AllocationWorker], wake: WakeSignal) {
+        self.workers = workers
+        self.wake = wake
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for worker in workers { group.addTask { await worker.run() } }
+            }
+        } onGracefulShutdown: {
+            wake.stop()
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// `lua/enqueue.lua`: puts a room at the tail of the FIFO queue, once per customer session.
+public struct Enqueue: AllocationScript {
+    public enum Code: Int, CaseIterable, Sendable {
+        /// now at the tail of the queue (new room, or a dead room whose customer wrote again)
+        case queued = 1
+        /// an assigned room started a newer session: the old slot was freed and the room queued
+        case queuedNewSession = 2
+        /// already queued or in flight
+        case duplicate = 3
+        /// assigned for this very session
+        case alreadyAssigned = 4
+        /// the session is older than the one recorded
+        case stale = 5
+    }
+
+    public static let name = "enqueue"
+    public static let keys: [Keyspace.Name] = [
+        .queue, .state, .session, .agent, .load, .dead, .reason, .wake, .since, .assigned,
+    ]
+
+    public var room: String
+    /// The customer session key (see `AllocationWebhook.sessionKey`).
+    public var session: String
+
+    public init(room: String, session: String) {
+        self.room = room
+        self.session = session
+    }
+
+    public func arguments(wakeCap: Int) -> [String] { [room, session, String(wakeCap)] }
+
+    public static func outcome(of reply: ScriptReply<Code>) -> Code { reply.code }
+}

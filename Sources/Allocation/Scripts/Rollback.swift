@@ -1,0 +1,45 @@
+/// `lua/rollback.lua`: a worker gives a held room up; its reservation (if any) is freed and the room goes
+/// back to the head of the queue or to the dead set.
+public struct Rollback: AllocationScript {
+    public enum Code: Int, CaseIterable, Sendable {
+        /// back at the head of the queue
+        case requeued = 1
+        /// in the dead set with its reason
+        case dead = 2
+    }
+
+    public static let name = "rollback"
+    public static let keys: [Keyspace.Name] = [
+        .queue, .state, .lease, .owner, .agent, .load, .dead, .reason, .wake, .since,
+    ]
+
+    public var room: String
+    public var token: String
+    /// The agent reserved for the room, or nil when none was.
+    public var agent: Int?
+    public var disposition: RoomDisposition
+
+    public init(room: String, token: String, agent: Int?, to disposition: RoomDisposition) {
+        self.room = room
+        self.token = token
+        self.agent = agent
+        self.disposition = disposition
+    }
+
+    public func arguments(wakeCap: Int) -> [String] {
+        let (mode, reason): (String, String) = switch disposition {
+        case .requeue: ("requeue", "")
+        case .dead(let reason): ("dead", Self.clipped(reason))
+        }
+        return [room, token, agent.map { String($0) } ?? "", mode, reason, String(wakeCap)]
+    }
+
+    public static func outcome(of reply: ScriptReply<Code>) -> Code { reply.code }
+
+    /// The reason cut to at most 500 UTF-8 bytes at a character boundary (the script takes 512).
+    static func clipped(_ reason: String) -> String {
+        var text = Substring(reason)
+        while text.utf8.count > 500 { text = text.dropLast() }
+        return String(text)
+    }
+}

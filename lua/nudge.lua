@@ -1,0 +1,22 @@
+-- nudge.lua: wakes one idle worker to look at the queue head again when rooms wait. Agents coming online in
+-- Qiscus send no webhook, so every instance's housekeeper runs this every RECONCILE_SECONDS: a worker that
+-- found no capacity waits for a 'c' token, and this is the one that comes without a freed slot.
+--
+-- KEYS[1] queue  zset  room -> arrival time (us, Redis clock; lowest score = head)
+-- KEYS[2] wake   list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
+-- ARGV[1] wake cap: the most tokens kept in the wake list (>= 1)
+--
+-- Returns:
+--   1  NUDGED  {1, queued}  rooms wait (queued = how many): a 'c' token was pushed
+--   0  IDLE    {0}  nothing is queued: nothing changed
+--  -1  INVALID {-1, message}  bad arguments: nothing changed
+local cap = tonumber(ARGV[1])
+if not cap or cap < 1 or cap % 1 ~= 0 then
+  return {-1, 'wake cap must be a positive integer'}
+end
+
+local queued = redis.call('ZCARD', KEYS[1])
+if queued == 0 then return {0} end
+redis.call('RPUSH', KEYS[2], 'c')
+redis.call('LTRIM', KEYS[2], -cap, -1)
+return {1, queued}
