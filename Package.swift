@@ -82,7 +82,14 @@ let package = Package(
         ),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"]),
-        .testTarget(name: "AllocationTests", dependencies: ["Allocation", "Redis", "TestSupport"]),
+        .testTarget(
+            name: "AllocationTests",
+            dependencies: [
+                "Allocation", "Redis", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "ServiceTests",
             dependencies: ["AllocatorService", "Allocation", "Qiscus", "QiscusSimulator", "HTTPClient", "Redis", "TestSupport"],

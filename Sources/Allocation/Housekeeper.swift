@@ -55,7 +55,7 @@ public struct Housekeeper: Service, Sendable {
     /// Puts rooms whose lease expired (a worker died, or its instance was killed) back at the head.
     public func recoverExpired() async throws {
         for _ in 0..<10 {
-            let rooms = try await store.run(Recover(batch: 100))
+            let rooms = try await store.run(Recover(batch: 100)).rooms
             guard !rooms.isEmpty else { return }
             Counter(label: "caa_recovered_rooms_total").increment(by: rooms.count)
             logger.notice("recovered rooms whose lease expired", metadata: ["rooms": "\(rooms.joined(separator: ","))"])
@@ -83,10 +83,10 @@ public struct Housekeeper: Service, Sendable {
             logger.notice("reconcile could not read agent counts", metadata: ["error": "\(error)"])
             return
         }
-        for (agent, forgotten) in try await store.run(Reconcile(counts: counts, settleMilliseconds: settleMilliseconds)) {
+        for healed in try await store.run(Reconcile(counts: counts, settleMilliseconds: settleMilliseconds)).forgotten {
             Counter(label: "caa_reconciled_rooms_total").increment()
             logger.notice("healed a load Qiscus no longer counts (lost resolve webhook, or agent offline)",
-                          metadata: ["agent": "\(agent)", "room": "\(forgotten)"])
+                          metadata: ["agent": "\(healed.agent)", "room": "\(healed.room)"])
         }
     }
 }

@@ -73,7 +73,7 @@ public final class AllocatorService: Sendable {
 
     /// Runs every service until a signal (or ``triggerGracefulShutdown()``) and the graceful shutdown end.
     public func run() async throws {
-        logger.info("allocator starting", metadata: [
+        logger.info("allocator serving", metadata: [
             "http": "\(configuration.httpHost):\(configuration.httpPort)", "redis": "\(configuration.redis.redacted)",
             "qiscus": "\(configuration.qiscusBaseURL)", "app": "\(configuration.qiscusAppID)",
             "workers": "\(configuration.workerConcurrency)", "limit": "\(configuration.maxCustomersPerAgent)",

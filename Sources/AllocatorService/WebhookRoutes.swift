@@ -51,7 +51,7 @@ struct WebhookRoutes: Sendable {
     func allocate(_ request: ServerRequest) throws -> ServerResponse {
         let payload = try webhook(request, as: AllocationWebhook.self)
         let code = try storing(room: payload.roomID) {
-            try store.runWaiting(Enqueue(room: payload.roomID, session: payload.sessionKey))
+            try store.runWaiting(Enqueue(room: payload.roomID, session: payload.sessionKey)).code
         }
         let status = switch code {
         case .queued, .queuedNewSession: "queued"
@@ -129,7 +129,8 @@ struct WebhookRoutes: Sendable {
     private func storing<T>(room: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as RedisError where error.isConnectionError {
+        } catch let error as RedisError where error.isUnavailable {
+            readiness.update(problem: "Redis can not store webhooks: \(error)")
             logger.error("Redis unreachable; webhook refused with 503", metadata: ["room": "\(room)", "error": "\(error)"])
             throw HTTPError(503, code: "redis_unavailable", message: "storage is unavailable; retry later")
         } catch {

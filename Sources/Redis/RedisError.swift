@@ -28,6 +28,20 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// True when Redis can not take writes now, whatever the command: the connection is down, or the server
+    /// answers that it is loading its data, busy with a script, out of memory, a read-only replica, refusing
+    /// writes after a failed save, or a cluster not serving the slot. A webhook that meets it is refused with
+    /// 503 (nothing stored; the sender may retry).
+    public var isUnavailable: Bool {
+        if isConnectionError { return true }
+        guard case .server(let message) = self else { return false }
+        // Script errors come as "<name>.lua: <error>"; the error's code is its first word.
+        let text = message.range(of: ".lua: ").map { String(message[$0.upperBound...]) } ?? message
+        let code = text.prefix { !$0.isWhitespace }
+        return ["LOADING", "BUSY", "OOM", "READONLY", "MISCONF", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS"]
+            .contains(String(code))
+    }
+
     /// True when the error came from the connection rather than from Redis itself: Redis may be down.
     public var isConnectionError: Bool {
         switch self {

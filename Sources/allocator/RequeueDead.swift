@@ -23,7 +23,7 @@ struct RequeueDead: AsyncParsableCommand {
         let total = try await redis.withRunning { _ in
             var total = 0
             while true {
-                let rooms = try await store.run(Revive(room: room, batch: 1000))
+                let rooms = try await store.run(Revive(room: room, batch: 1000)).rooms
                 guard !rooms.isEmpty else { break }
                 total += rooms.count
                 for revived in rooms { print("requeued \(revived)") }

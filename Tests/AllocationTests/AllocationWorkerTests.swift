@@ -2,6 +2,8 @@ import Allocation
 import Foundation
 import Logging
 import Redis
+import ServiceLifecycle
+import ServiceLifecycleTestKit
 import Synchronization
 import Testing
 import TestSupport
@@ -43,27 +45,40 @@ import TestSupport
     static let fastRetry = RetryPolicy(attempts: 3, baseDelay: 0.001, maxDelay: 0.01)
 
     func worker(_ f: StoreFixture, _ gateway: any AgentGateway, wake: WakeSignal = WakeSignal(),
-                settings: WorkerSettings = WorkerSettings(limit: 2, leaseMilliseconds: 10_000, retry: Self.fastRetry),
-                stop: @escaping @Sendable () -> Bool = { false }) -> AllocationWorker {
-        AllocationWorker(name: "test", store: f.store, redis: f.multiplexer, gateway: gateway, wake: wake,
-                         settings: settings, logger: Logger(label: "test"), shouldStop: stop)
+                settings: WorkerSettings = WorkerSettings(limit: 2, leaseMilliseconds: 10_000, retry: Self.fastRetry)) -> AllocationWorker {
+        AllocationWorker(name: "test", store: f.store, gateway: gateway, wake: wake, settings: settings,
+                         logger: Logger(label: "test"))
+    }
+
+    /// A wake listener on the fixture's server, running until the handle goes away.
+    func listener(_ f: StoreFixture, _ wake: WakeSignal, server: RedisServerProcess? = nil) throws -> Running<WakeListener> {
+        let server = try server ?? RedisServerProcess.shared
+        return Running(WakeListener(keys: f.keys, redis: server.configuration(), signal: wake, blockSeconds: 1,
+                                    logger: Logger(label: "t")))
+    }
+
+    /// Polls `condition` every few milliseconds for up to `seconds`.
+    func until(_ seconds: Double, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while try await !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
     }
 
     @Test func assignsAndCommits() async throws {
         let f = try StoreFixture()
-        try f.enqueue("1")
+        try await f.enqueue("1")
         let gateway = ScriptedGateway(agents: [.init(id: 7, reportedLoad: 0)])
         let outcome = try await worker(f, gateway).step()
         guard case .assigned(let agent, let waited) = outcome else { Issue.record("\(String(describing: outcome))"); return }
         #expect(agent == 7 && waited != nil)
-        #expect(try f.state("1") == "a" && f.load(7) == 1)
+        #expect(try await f.state("1") == "a")
+        #expect(try await f.load(7) == 1)
         #expect(gateway.assigns.count == 1)
         #expect(try await worker(f, gateway).step() == nil, "nothing left to claim")
     }
 
     @Test func retriesRetryableFailuresThenSucceeds() async throws {
         let f = try StoreFixture()
-        try f.enqueue("1")
+        try await f.enqueue("1")
         let busy = Failure(isRetryable: true, retryAfter: nil, kind: "rate_limited")
         let gateway = ScriptedGateway(agents: [.init(id: 7, reportedLoad: 0)], assignResults: [busy, busy])
         guard case .assigned = try await worker(f, gateway).step() else { Issue.record("not assigned"); return }
@@ -72,19 +87,19 @@ import TestSupport
 
     @Test func afterTheLastTryTheRoomGoesToTheDeadListAndTheSlotFrees() async throws {
         let f = try StoreFixture()
-        try f.enqueue("1")
+        try await f.enqueue("1")
         let down = Failure(isRetryable: true, retryAfter: nil, kind: "server")
         let gateway = ScriptedGateway(agents: [.init(id: 7, reportedLoad: 0)], assignResults: [down, down, down])
         let outcome = try await worker(f, gateway).step()
         #expect(outcome == .dead(reason: "assign_agent: scripted server"))
-        let snapshot = try f.snapshot()
+        let snapshot = try await f.snapshot()
         #expect(snapshot.dead == ["1"] && snapshot.reasons["1"] == "assign_agent: scripted server" && snapshot.loads.isEmpty)
         #expect(gateway.assigns.count == 3)
     }
 
     @Test func aFailureNoRetryCanFixIsDeadAtOnce() async throws {
         let f = try StoreFixture()
-        try f.enqueue("1")
+        try await f.enqueue("1")
         let gateway = ScriptedGateway(agents: [.init(id: 7, reportedLoad: 0)],
                                       assignResults: [Failure(isRetryable: false, retryAfter: nil, kind: "unauthorized")])
         #expect(try await worker(f, gateway).step() == .dead(reason: "assign_agent: scripted unauthorized"))
@@ -103,69 +118,64 @@ import TestSupport
             func assign(room: String, agent: Int) async throws {}
         }
         let f = try StoreFixture()
-        try f.enqueue("1")
+        try await f.enqueue("1")
         let gateway = Down()
         let worker = worker(f, gateway, settings: WorkerSettings(retry: Self.fastRetry))
         #expect(try await worker.step() == .dead(reason: "available_agents: scripted unreachable"))
-        #expect(try gateway.calls == 3 && f.snapshot().dead == ["1"])
+        #expect(gateway.calls == 3)
+        #expect(try await f.snapshot().dead == ["1"])
     }
 
     @Test func stoppingDuringBackoffRequeuesAtTheHead() async throws {
         let f = try StoreFixture()
-        try f.enqueue("1")
-        try f.enqueue("2")
-        let stop = Atomic<Bool>(false)
+        try await f.enqueue("1")
+        try await f.enqueue("2")
         final class StopOnAssign: AgentGateway {
-            let stop: @Sendable () -> Void
-            init(stop: @escaping @Sendable () -> Void) { self.stop = stop }
+            let stop: GracefulShutdownTestTrigger
+            init(stop: GracefulShutdownTestTrigger) { self.stop = stop }
             func onlineAgents(room: String) async throws -> [AgentCandidate] { [.init(id: 7, reportedLoad: 0)] }
             func agentCounts(room: String) async throws -> [Int: Int] { [:] }
             func assign(room: String, agent: Int) async throws {
-                stop()
+                stop.triggerGracefulShutdown()
                 throw Failure(isRetryable: true, retryAfter: nil, kind: "timeout")
             }
         }
-        let gateway = StopOnAssign { stop.store(true, ordering: .relaxed) }
-        let worker = worker(f, gateway, settings: WorkerSettings(retry: Self.fastRetry),
-                            stop: { stop.load(ordering: .relaxed) })
-        #expect(try await worker.step() == .requeued(reason: "scripted timeout"))
-        let snapshot = try f.snapshot()
+        let outcome = try await testGracefulShutdown { trigger in
+            try await worker(f, StopOnAssign(stop: trigger), settings: WorkerSettings(retry: Self.fastRetry)).step()
+        }
+        #expect(outcome == .requeued(reason: "scripted timeout"))
+        let snapshot = try await f.snapshot()
         #expect(snapshot.queue == ["1", "2"] && snapshot.loads.isEmpty && snapshot.leased.isEmpty)
     }
 
     @Test func noCapacityRequeuesAndWaitsForAFreedSlot() async throws {
         let f = try StoreFixture()
-        try f.assigned("1", to: 7)
-        try f.assigned("2", to: 7)
-        try f.enqueue("3")
+        try await f.assigned("1", to: 7)
+        try await f.assigned("2", to: 7)
+        try await f.enqueue("3")
         let gateway = ScriptedGateway(agents: [.init(id: 7, reportedLoad: 0)])
         let wake = WakeSignal()
-        let listener = WakeListener(store: f.store, connection: try RedisServerProcess.shared.connect(), signal: wake,
-                                    idleWait: 0.05, logger: Logger(label: "t"))
-        let listening = Thread { listener.run() }
-        listening.start()
+        let listening = try listener(f, wake)
         defer { wake.stop() }
         let worker = worker(f, gateway, wake: wake)
         #expect(try await worker.step() == .noCapacity)
-        #expect(try f.snapshot().queue == ["3"])
+        #expect(try await f.snapshot().queue == ["3"])
         // Run as a loop, it finds no capacity again and parks starved: a new room's queue token does not
         // make it try again...
-        try await onOwnExecutor { executor in
-            let loop = Task(executorPreference: executor) { await worker.run() }
-            let parked = Date().addingTimeInterval(5)
-            while wake.waiting == 0, Date() < parked { try await Task.sleep(nanoseconds: 10_000_000) }
-            try f.enqueue("4")
-            try await Task.sleep(nanoseconds: 200_000_000)
-            #expect(try f.snapshot().queue == ["3", "4"] && gateway.assigns.isEmpty)
-            // ...a resolve frees a slot and its capacity token wakes the loop, which serves the head room.
-            #expect(try f.store.release(room: "1", on: f.redis).code == .released)
-            let deadline = Date().addingTimeInterval(5)
-            while try f.state("3") != "a", Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
-            wake.stop()
-            await loop.value
-        }
-        #expect(try f.state("3") == "a" && f.load(7) == 2)
-        #expect(try f.snapshot().queue == ["4"], "room 4 still waits: no slot for it")
+        let loop = Task { await worker.run() }
+        try await until(5) { wake.waiting > 0 }
+        try await f.enqueue("4")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await f.snapshot().queue == ["3", "4"] && gateway.assigns.isEmpty)
+        // ...a resolve frees a slot and its capacity token wakes the loop, which serves the head room.
+        #expect(try await f.store.run(Release(room: "1")).code == .released)
+        try await until(5) { try await f.state("3") == "a" }
+        wake.stop()
+        await loop.value
+        await listening.stop()
+        #expect(try await f.state("3") == "a")
+        #expect(try await f.load(7) == 2)
+        #expect(try await f.snapshot().queue == ["4"], "room 4 still waits: no slot for it")
     }
 
     /// Idle loops ask Redis nothing: each claims once, finds the queue empty and waits for a token; a new
@@ -176,31 +186,26 @@ import TestSupport
         let f = try StoreFixture(server: server)
         let gateway = ScriptedGateway(agents: [.init(id: 7, reportedLoad: 0)])
         let wake = WakeSignal()
-        let listener = WakeListener(store: f.store, connection: server.connect(), signal: wake, idleWait: 0.05,
-                                    logger: Logger(label: "t"))
-        Thread { listener.run() }.start()
+        let listening = try listener(f, wake, server: server)
         defer { wake.stop() }
-        func claims() throws -> Int {
-            let stats = try f.redis.execute(["INFO", "commandstats"]).string ?? ""
+        func claims() async throws -> Int {
+            let stats = try await f.redis.execute(["INFO", "commandstats"]).string ?? ""
             let line = stats.split(separator: "\r\n").first { $0.hasPrefix("cmdstat_zpopmin:") } ?? ""
             return Int(line.split(separator: ",").first?.split(separator: "=").last ?? "") ?? 0
         }
-        try await onOwnExecutor { executor in
-            let loops = (0..<4).map { _ in worker(f, gateway, wake: wake) }
-            let running = Task(executorPreference: executor) { await withTaskGroup(of: Void.self) { group in loops.forEach { loop in group.addTask { await loop.run() } } } }
-            let parked = Date().addingTimeInterval(5)
-            while wake.waiting < 4, Date() < parked { try await Task.sleep(nanoseconds: 10_000_000) }
-            try await Task.sleep(nanoseconds: 300_000_000)
-            #expect(try claims() == 4, "one empty claim per loop, then no polling")
-            try f.enqueue("1")
-            let deadline = Date().addingTimeInterval(5)
-            while try f.state("1") != "a", Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
-            while wake.waiting < 4, Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
-            #expect(try f.state("1") == "a")
-            #expect(try claims() == 5, "the room took one claim; it said the queue was empty after it")
-            wake.stop()
-            await running.value
-        }
+        let loops = (0..<4).map { _ in worker(f, gateway, wake: wake) }
+        let running = Task { await withTaskGroup(of: Void.self) { group in loops.forEach { loop in group.addTask { await loop.run() } } } }
+        try await until(5) { wake.waiting == 4 }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await claims() == 4, "one empty claim per loop, then no polling")
+        try await f.enqueue("1")
+        try await until(5) { try await f.state("1") == "a" }
+        try await until(5) { wake.waiting == 4 }
+        #expect(try await f.state("1") == "a")
+        #expect(try await claims() == 5, "the room took one claim; it said the queue was empty after it")
+        wake.stop()
+        await running.value
+        await listening.stop()
     }
 
     /// The queue is first in, first out: once one loop found no capacity, a loop finishing its room does not
@@ -215,38 +220,37 @@ import TestSupport
             }
             func agentCounts(room: String) async throws -> [Int: Int] { [:] }
             func assign(room: String, agent: Int) async throws {
-                while !open.load(ordering: .relaxed) { try await Task.sleep(nanoseconds: 1_000_000) }
+                while !open.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(1)) }
             }
         }
         let f = try StoreFixture()
-        try f.assigned("1", to: 7) // one slot left
-        for room in ["2", "3", "4"] { try f.enqueue(room) }
+        try await f.assigned("1", to: 7) // one slot left
+        for room in ["2", "3", "4"] { try await f.enqueue(room) }
         let gateway = GatedGateway()
         let wake = WakeSignal()
-        try await onOwnExecutor { executor in
-            let loops = (0..<2).map { _ in worker(f, gateway, wake: wake) }
-            let running = Task(executorPreference: executor) { await withTaskGroup(of: Void.self) { group in loops.forEach { loop in group.addTask { await loop.run() } } } }
-            let deadline = Date().addingTimeInterval(5)
-            while !wake.isStarved, Date() < deadline { try await Task.sleep(nanoseconds: 1_000_000) }
-            #expect(wake.isStarved, "one of rooms 2 and 3 found no capacity")
-            gateway.open.store(true, ordering: .relaxed)
-            while wake.waiting < 2, Date() < deadline { try await Task.sleep(nanoseconds: 1_000_000) }
-            #expect(wake.waiting == 2, "both loops wait")
-            #expect(try f.load(7) == 2 && f.snapshot().queue.count == 2)
-            #expect(gateway.listings.load(ordering: .relaxed) == 2, "the loop that assigned did not try the head again")
-            wake.stop()
-            await running.value
-        }
+        let loops = (0..<2).map { _ in worker(f, gateway, wake: wake) }
+        let running = Task { await withTaskGroup(of: Void.self) { group in loops.forEach { loop in group.addTask { await loop.run() } } } }
+        try await until(5) { wake.isStarved }
+        #expect(wake.isStarved, "one of rooms 2 and 3 found no capacity")
+        gateway.open.store(true, ordering: .relaxed)
+        try await until(5) { wake.waiting == 2 }
+        #expect(wake.waiting == 2, "both loops wait")
+        #expect(try await f.load(7) == 2)
+        #expect(try await f.snapshot().queue.count == 2)
+        #expect(gateway.listings.load(ordering: .relaxed) == 2, "the loop that assigned did not try the head again")
+        wake.stop()
+        await running.value
     }
 
     @Test func aRecoveredRoomRepeatsTheAssignOfItsReservationWithoutListingAgents() async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("1", lease: 1)
-        #expect(try f.reserve("1", token: token, [(9, 0)]).code == .reserved)
-        try await Task.sleep(nanoseconds: 10_000_000)
-        #expect(try f.store.recover(batch: 5, on: f.redis).code == .recovered)
+        let token = try await f.claimed("1", lease: 1)
+        #expect(try await f.reserve("1", token: token, [(9, 0)]).code == .reserved)
+        try await Task.sleep(for: .milliseconds(10))
+        #expect(try await f.store.run(Recover(batch: 5)).code == .recovered)
         let gateway = ScriptedGateway(agents: []) // would be no capacity if it were asked
         guard case .assigned(let agent, _) = try await worker(f, gateway).step() else { Issue.record("not assigned"); return }
-        #expect(try agent == 9 && f.load(9) == 1 && gateway.assigns.map(\.1) == [9])
+        #expect(agent == 9 && gateway.assigns.map(\.1) == [9])
+        #expect(try await f.load(9) == 1)
     }
 }

@@ -31,7 +31,7 @@ import TestSupport
     }
 
     @Test(arguments: ["demo-app-code", "app", "x", "a:b:c"])
-    func everyKeyOfAnAppSharesOneSlot(app: String) throws {
+    func everyKeyOfAnAppSharesOneSlot(app: String) async throws {
         let keys = try Keyspace(prefix: "caa", app: app)
         #expect(Set(keys.all.map(Self.slot(of:))).count == 1)
         #expect(Set(keys.all).count == keys.all.count, "no two names collide")
@@ -46,9 +46,9 @@ import TestSupport
 
     /// Every `redis.call` in every script names its key through `KEYS[...]` (never a key built inside the
     /// script, which Redis Cluster could not route), except the key-less `TIME`.
-    @Test func scriptsOnlyTouchDeclaredKeys() throws {
+    @Test func scriptsOnlyTouchDeclaredKeys() async throws {
         let call = try Regex(#"redis\.call\('([A-Z]+)'(?:,\s*([^,\)]+))?"#)
-        for script in AllocationScripts.all {
+        for script in ScriptLibrary.scriptsByName.values {
             var calls = 0
             for match in script.source.matches(of: call) {
                 calls += 1
@@ -63,7 +63,7 @@ import TestSupport
 
     /// A real single-node Redis Cluster that owns every slot: EVALSHA refuses keys of different slots
     /// (CROSSSLOT), so a whole room lifecycle running here proves the scripts' keys share one slot.
-    @Test func aWholeLifecycleRunsOnARedisCluster() throws {
+    @Test func aWholeLifecycleRunsOnARedisCluster() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("caa-cluster-\(UUID().uuidString)")
         let server = try RedisServerProcess.start(arguments: [
             "--cluster-enabled", "yes", "--cluster-config-file", directory.appendingPathComponent("nodes.conf").path,
@@ -73,26 +73,26 @@ import TestSupport
         try redis.execute(["CLUSTER", "ADDSLOTSRANGE", "0", "16383"])
         let deadline = Date().addingTimeInterval(10)
         while try redis.execute(["CLUSTER", "INFO"]).string?.contains("cluster_state:ok") != true, Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
+            try await Task.sleep(for: .seconds(0.05))
         }
         // A deliberately wrong pair of keys is refused, so the check below can fail.
         let crossSlot = RedisScript(name: "cross", source: "return 1")
-        #expect(throws: RedisError.self) { try crossSlot.run(on: redis, keys: ["a{x}", "b{y}"], arguments: []) }
-
         let f = try StoreFixture(server: server)
-        try f.enqueue("1")
-        try f.enqueue("2")
-        #expect(try f.claim(token: "x", lease: 1).room == "1")
-        #expect(try f.claim(token: "t").room == "2")
-        #expect(try f.reserve("2", token: "t", [(5, 0)]).code == .reserved)
-        #expect(try f.store.commit(room: "2", token: "t", agent: 5, on: redis).code == .committed)
-        Thread.sleep(forTimeInterval: 0.01)
-        #expect(try f.store.recover(batch: 5, on: redis).code == .recovered)
-        #expect(try f.claim(token: "y").room == "1")
-        #expect(try f.store.rollback(room: "1", token: "y", agent: nil, to: .dead(reason: "r"), on: redis).code == .dead)
-        #expect(try f.store.release(room: "2", on: redis).code == .released)
-        #expect(try f.store.release(room: "1", on: redis).code == .deadRemoved)
-        #expect(try f.enqueue("3") == .queued)
-        _ = try f.snapshot()
+        await #expect(throws: RedisError.self) { try await f.redis.run(crossSlot, keys: ["a{x}", "b{y}"], arguments: []) }
+
+        try await f.enqueue("1")
+        try await f.enqueue("2")
+        #expect(try await f.claim(token: "x", lease: 1).room == "1")
+        #expect(try await f.claim(token: "t").room == "2")
+        #expect(try await f.reserve("2", token: "t", [(5, 0)]).code == .reserved)
+        #expect(try await f.store.run(Commit(room: "2", token: "t", agent: 5)).code == .committed)
+        try await Task.sleep(for: .seconds(0.01))
+        #expect(try await f.store.run(Recover(batch: 5)).code == .recovered)
+        #expect(try await f.claim(token: "y").room == "1")
+        #expect(try await f.store.run(Rollback(room: "1", token: "y", agent: nil, to: .dead(reason: "r"))).code == .dead)
+        #expect(try await f.store.run(Release(room: "2")).code == .released)
+        #expect(try await f.store.run(Release(room: "1")).code == .deadRemoved)
+        #expect(try await f.enqueue("3") == .queued)
+        _ = try await f.snapshot()
     }
 }

@@ -4,88 +4,90 @@ import Testing
 
 /// `lua/release.lua`: every return code and argument check; idempotence.
 @Suite struct ReleaseScriptTests {
-    @Test func releasesTheAgentWeAssignedTwiceIsUnknown() throws {
+    @Test func releasesTheAgentWeAssignedTwiceIsUnknown() async throws {
         let f = try StoreFixture()
-        try f.assigned("1", to: 5)
-        try f.assigned("2", to: 5)
-        let first = try f.store.release(room: "1", on: f.redis)
+        try await f.assigned("1", to: 5)
+        try await f.assigned("2", to: 5)
+        let first = try await f.store.run(Release(room: "1"))
         #expect(first.code == .released && first.agent == 5)
-        #expect(try f.snapshot().loads == [5: 1])
-        let afterFirst = try f.snapshot()
-        #expect(try f.store.release(room: "1", on: f.redis).code == .unknown)
-        #expect(try f.snapshot() == afterFirst, "a second release changes nothing")
-        #expect(try f.store.release(room: "2", on: f.redis).agent == 5)
-        #expect(try f.snapshot().loads.isEmpty, "a load that reaches 0 is deleted")
+        #expect(try await f.snapshot().loads == [5: 1])
+        let afterFirst = try await f.snapshot()
+        #expect(try await f.store.run(Release(room: "1")).code == .unknown)
+        #expect(try await f.snapshot() == afterFirst, "a second release changes nothing")
+        #expect(try await f.store.run(Release(room: "2")).agent == 5)
+        #expect(try await f.snapshot().loads.isEmpty, "a load that reaches 0 is deleted")
     }
 
-    @Test func unknownRoomChangesNothing() throws {
+    @Test func unknownRoomChangesNothing() async throws {
         let f = try StoreFixture()
-        #expect(try f.store.release(room: "404", on: f.redis).code == .unknown)
-        #expect(try f.snapshot() == StoreSnapshot())
+        #expect(try await f.store.run(Release(room: "404")).code == .unknown)
+        #expect(try await f.snapshot() == StoreSnapshot())
     }
 
-    @Test func aQueuedRoomIsDequeuedAndNotWorkedAnyMore() throws {
+    @Test func aQueuedRoomIsDequeuedAndNotWorkedAnyMore() async throws {
         let f = try StoreFixture()
-        try f.enqueue("1")
-        try f.enqueue("2")
-        #expect(try f.store.release(room: "1", on: f.redis).code == .dequeued)
-        #expect(try f.snapshot().queue == ["2"] && f.snapshot().timed == ["2"])
-        #expect(try f.claim().room == "2")
-        #expect(try f.store.release(room: "1", on: f.redis).code == .unknown)
+        try await f.enqueue("1")
+        try await f.enqueue("2")
+        #expect(try await f.store.run(Release(room: "1")).code == .dequeued)
+        let snapshot = try await f.snapshot()
+        #expect(snapshot.queue == ["2"] && snapshot.timed == ["2"])
+        #expect(try await f.claim().room == "2")
+        #expect(try await f.store.run(Release(room: "1")).code == .unknown)
     }
 
-    @Test func aRoomInFlightLosesItsLeaseAndItsSlot() throws {
+    @Test func aRoomInFlightLosesItsLeaseAndItsSlot() async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("1")
-        #expect(try f.reserve("1", token: token, [(5, 0)]).code == .reserved)
-        let result = try f.store.release(room: "1", on: f.redis)
+        let token = try await f.claimed("1")
+        #expect(try await f.reserve("1", token: token, [(5, 0)]).code == .reserved)
+        let result = try await f.store.run(Release(room: "1"))
         #expect(result.code == .dequeuedInFlight && result.agent == 5)
-        let snapshot = try f.snapshot()
+        let snapshot = try await f.snapshot()
         #expect(snapshot.loads.isEmpty && snapshot.leased.isEmpty && snapshot.states.isEmpty)
         // The worker that held it finds out and does nothing harmful.
-        #expect(try f.store.commit(room: "1", token: token, agent: 5, on: f.redis).code == .leaseLost)
-        #expect(try f.store.rollback(room: "1", token: token, agent: 5, to: .requeue, on: f.redis).code == .leaseLost)
-        #expect(try f.snapshot().loads.isEmpty && f.snapshot().queue.isEmpty)
-        let bare = try f.claimed("2")
-        let noAgent = try f.store.release(room: "2", on: f.redis)
+        await f.expectLeaseLost(Commit.self) { try await f.store.run(Commit(room: "1", token: token, agent: 5)) }
+        await f.expectLeaseLost(Rollback.self) { try await f.store.run(Rollback(room: "1", token: token, agent: 5, to: .requeue)) }
+        let after = try await f.snapshot()
+        #expect(after.loads.isEmpty && after.queue.isEmpty)
+        let bare = try await f.claimed("2")
+        let noAgent = try await f.store.run(Release(room: "2"))
         #expect(noAgent.code == .dequeuedInFlight && noAgent.agent == nil)
         _ = bare
     }
 
-    @Test func aDeadRoomIsRemoved() throws {
+    @Test func aDeadRoomIsRemoved() async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("1")
-        _ = try f.store.rollback(room: "1", token: token, agent: nil, to: .dead(reason: "x"), on: f.redis)
-        #expect(try f.store.release(room: "1", on: f.redis).code == .deadRemoved)
-        let snapshot = try f.snapshot()
+        let token = try await f.claimed("1")
+        _ = try await f.store.run(Rollback(room: "1", token: token, agent: nil, to: .dead(reason: "x")))
+        #expect(try await f.store.run(Release(room: "1")).code == .deadRemoved)
+        let snapshot = try await f.snapshot()
         #expect(snapshot.dead.isEmpty && snapshot.reasons.isEmpty && snapshot.states.isEmpty)
     }
 
-    @Test func theSessionTombstoneMakesLateWebhooksStaleAndLetsTheNextSessionIn() throws {
+    @Test func theSessionTombstoneMakesLateWebhooksStaleAndLetsTheNextSessionIn() async throws {
         let f = try StoreFixture()
-        try f.assigned("1", to: 5, session: "0")
-        #expect(try f.store.release(room: "1", sessionFloor: "88123401", on: f.redis).code == .released)
-        #expect(try f.snapshot().sessions["1"] == "88123401")
-        #expect(try f.enqueue("1", session: "0") == .stale, "a late webhook of the resolved session")
-        #expect(try f.enqueue("1", session: "88123401") == .queued, "the returning customer's next session")
+        try await f.assigned("1", to: 5, session: "0")
+        #expect(try await f.store.run(Release(room: "1", sessionFloor: "88123401")).code == .released)
+        #expect(try await f.snapshot().sessions["1"] == "88123401")
+        #expect(try await f.enqueue("1", session: "0") == .stale, "a late webhook of the resolved session")
+        #expect(try await f.enqueue("1", session: "88123401") == .queued, "the returning customer's next session")
         // A late resolve of the session before (an id not newer than the key) leaves the new session alone.
-        let before = try f.snapshot()
-        #expect(try f.store.release(room: "1", sessionFloor: "88123401", on: f.redis).code == .staleSession)
-        #expect(try f.store.release(room: "1", sessionFloor: "5", on: f.redis).code == .staleSession)
-        #expect(try f.snapshot() == before)
+        let before = try await f.snapshot()
+        #expect(try await f.store.run(Release(room: "1", sessionFloor: "88123401")).code == .staleSession)
+        #expect(try await f.store.run(Release(room: "1", sessionFloor: "5")).code == .staleSession)
+        #expect(try await f.snapshot() == before)
         // The resolve of the session we hold carries a newer id.
-        #expect(try f.store.release(room: "1", sessionFloor: "88123402", on: f.redis).code == .dequeued)
-        #expect(try f.snapshot().sessions["1"] == "88123402")
+        #expect(try await f.store.run(Release(room: "1", sessionFloor: "88123402")).code == .dequeued)
+        #expect(try await f.snapshot().sessions["1"] == "88123402")
         // With nothing recorded, a lower floor never lowers the tombstone.
-        #expect(try f.store.release(room: "1", sessionFloor: "5", on: f.redis).code == .unknown)
-        #expect(try f.snapshot().sessions["1"] == "88123402")
+        #expect(try await f.store.run(Release(room: "1", sessionFloor: "5")).code == .unknown)
+        #expect(try await f.snapshot().sessions["1"] == "88123402")
     }
 
     @Test(arguments: [(["x", "", "8"], "room"), (["1", "01", "8"], "floor"), (["1", "a", "8"], "floor"),
                       (["1", "", "0"], "wake cap")])
-    func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) throws {
+    func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) async throws {
         let f = try StoreFixture()
-        try f.assigned("1", to: 5)
-        try f.expectRefusal(AllocationScripts.release, arguments, mentioning: text)
+        try await f.assigned("1", to: 5)
+        try await f.expectRefusal(Release.self, arguments, mentioning: text)
     }
 }

@@ -5,111 +5,112 @@ import Testing
 
 /// `lua/reserve.lua`, the allocation rule: every return code and argument check.
 @Suite struct ReserveScriptTests {
-    @Test func reservesTheLeastLoadedAgentAndCountsTheRoom() throws {
+    @Test func reservesTheLeastLoadedAgentAndCountsTheRoom() async throws {
         let f = try StoreFixture()
-        try f.assigned("1", to: 10)
-        let token = try f.claimed("2")
-        let result = try f.reserve("2", token: token, [(10, 0), (20, 1), (30, 0)])
+        try await f.assigned("1", to: 10)
+        let token = try await f.claimed("2")
+        let result = try await f.reserve("2", token: token, [(10, 0), (20, 1), (30, 0)])
         #expect(result.code == .reserved && result.agent == 30 && result.load == 1,
                 "10 holds one room of ours, 20 one by Qiscus's count; 30 is the least loaded")
-        let snapshot = try f.snapshot()
+        let snapshot = try await f.snapshot()
         #expect(snapshot.agents["2"] == 30 && snapshot.loads == [10: 1, 30: 1] && snapshot.states["2"] == "f")
     }
 
-    @Test func tiesGoToTheEarlierCandidate() throws {
+    @Test func tiesGoToTheEarlierCandidate() async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("2")
-        #expect(try f.reserve("2", token: token, [(50, 1), (40, 0), (60, 0)]).agent == 40)
+        let token = try await f.claimed("2")
+        #expect(try await f.reserve("2", token: token, [(50, 1), (40, 0), (60, 0)]).agent == 40)
     }
 
-    @Test func inOrderTakesTheFirstCandidateUnderTheLimit() throws {
+    @Test func inOrderTakesTheFirstCandidateUnderTheLimit() async throws {
         let f = try StoreFixture()
-        try f.assigned("1", to: 10)
-        let token = try f.claimed("2")
-        let result = try f.reserve("2", token: token, strategy: .inOrder, [(10, 0), (20, 0)])
+        try await f.assigned("1", to: 10)
+        let token = try await f.claimed("2")
+        let result = try await f.reserve("2", token: token, strategy: .inOrder, [(10, 0), (20, 0)])
         #expect(result.code == .reserved && result.agent == 10 && result.load == 2)
     }
 
-    @Test func effectiveLoadNeverTrustsTheLaggingQiscusCountAlone() throws {
+    @Test func effectiveLoadNeverTrustsTheLaggingQiscusCountAlone() async throws {
         let f = try StoreFixture()
-        try f.assigned("1", to: 10)
-        try f.assigned("2", to: 10)
+        try await f.assigned("1", to: 10)
+        try await f.assigned("2", to: 10)
         // Qiscus still says 0 for agent 10 (its count lags): our count of 2 is what holds.
-        let token = try f.claimed("3")
-        #expect(try f.reserve("3", token: token, [(10, 0)]).code == .noCapacity)
+        let token = try await f.claimed("3")
+        #expect(try await f.reserve("3", token: token, [(10, 0)]).code == .noCapacity)
         // And the other way: Qiscus counts rooms given out by hand that we never saw.
-        #expect(try f.reserve("3", token: token, [(10, 0), (20, 2)]).code == .noCapacity)
-        let result = try f.reserve("3", token: token, [(10, 0), (20, 2), (30, 1)])
+        #expect(try await f.reserve("3", token: token, [(10, 0), (20, 2)]).code == .noCapacity)
+        let result = try await f.reserve("3", token: token, [(10, 0), (20, 2), (30, 1)])
         #expect(result.code == .reserved && result.agent == 30 && result.load == 1)
-        #expect(try f.load(10) == 2 && f.load(20) == 0)
+        #expect(try await f.load(10) == 2)
+        #expect(try await f.load(20) == 0)
     }
 
-    @Test func ourRecentReleasesAreSubtractedFromTheLaggingQiscusCount() throws {
+    @Test func ourRecentReleasesAreSubtractedFromTheLaggingQiscusCount() async throws {
         let f = try StoreFixture()
-        try f.assigned("1", to: 10)
-        try f.assigned("2", to: 10)
-        #expect(try f.store.release(room: "1", on: f.redis).code == .released)
-        let token = try f.claimed("3")
+        try await f.assigned("1", to: 10)
+        try await f.assigned("2", to: 10)
+        #expect(try await f.store.run(Release(room: "1")).code == .released)
+        let token = try await f.claimed("3")
         // Qiscus still counts the resolved room (its count lags): 2.
-        #expect(try f.reserve("3", token: token, [(10, 2)]).code == .noCapacity, "without a window, the slot stays shut")
-        Thread.sleep(forTimeInterval: 0.01)
-        let expired = try f.store.reserve(room: "3", token: token, limit: 2, releaseWindowMilliseconds: 5,
-                                          candidates: [AgentCandidate(id: 10, reportedLoad: 2)], on: f.redis)
+        #expect(try await f.reserve("3", token: token, [(10, 2)]).code == .noCapacity, "without a window, the slot stays shut")
+        try await Task.sleep(for: .seconds(0.01))
+        let expired = try await f.store.run(Reserve(room: "3", token: token, limit: 2, releaseWindowMilliseconds: 5,
+                                          candidates: [AgentCandidate(id: 10, reportedLoad: 2)]))
         #expect(expired.code == .noCapacity, "a release older than the window is not subtracted")
-        let open = try f.store.reserve(room: "3", token: token, limit: 2, releaseWindowMilliseconds: 10_000,
-                                       candidates: [AgentCandidate(id: 10, reportedLoad: 2)], on: f.redis)
+        let open = try await f.store.run(Reserve(room: "3", token: token, limit: 2, releaseWindowMilliseconds: 10_000,
+                                       candidates: [AgentCandidate(id: 10, reportedLoad: 2)]))
         #expect(open.code == .reserved && open.agent == 10 && open.load == 2, "the freed slot serves at once")
         // Our own count still rules: the subtraction never goes below it.
-        let token4 = try f.claimed("4")
-        let full = try f.store.reserve(room: "4", token: token4, limit: 2, releaseWindowMilliseconds: 10_000,
-                                       candidates: [AgentCandidate(id: 10, reportedLoad: 0)], on: f.redis)
+        let token4 = try await f.claimed("4")
+        let full = try await f.store.run(Reserve(room: "4", token: token4, limit: 2, releaseWindowMilliseconds: 10_000,
+                                       candidates: [AgentCandidate(id: 10, reportedLoad: 0)]))
         #expect(full.code == .noCapacity)
     }
 
-    @Test func releasesOfReservationsInFlightAreNotRemembered() throws {
+    @Test func releasesOfReservationsInFlightAreNotRemembered() async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("1")
-        #expect(try f.reserve("1", token: token, [(10, 0)]).code == .reserved)
-        #expect(try f.store.release(room: "1", on: f.redis).code == .dequeuedInFlight)
-        #expect(try f.redis.execute(["HGET", f.keys.freed, "10"]) == .null, "the assign may never have reached Qiscus")
+        let token = try await f.claimed("1")
+        #expect(try await f.reserve("1", token: token, [(10, 0)]).code == .reserved)
+        #expect(try await f.store.run(Release(room: "1")).code == .dequeuedInFlight)
+        #expect(try await f.redis.execute(["HGET", f.keys.freed, "10"]) == .null, "the assign may never have reached Qiscus")
     }
 
-    @Test func noCapacityWithoutCandidatesOrWithEveryoneFull() throws {
+    @Test func noCapacityWithoutCandidatesOrWithEveryoneFull() async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("4")
-        #expect(try f.reserve("4", token: token, []).code == .noCapacity)
-        #expect(try f.reserve("4", token: token, limit: 1, [(1, 1), (2, 5)]).code == .noCapacity)
-        let snapshot = try f.snapshot()
+        let token = try await f.claimed("4")
+        #expect(try await f.reserve("4", token: token, []).code == .noCapacity)
+        #expect(try await f.reserve("4", token: token, limit: 1, [(1, 1), (2, 5)]).code == .noCapacity)
+        let snapshot = try await f.snapshot()
         #expect(snapshot.agents.isEmpty && snapshot.loads.isEmpty && snapshot.states["4"] == "f")
     }
 
-    @Test func aRetryGetsTheSameAgentCountedOnce() throws {
+    @Test func aRetryGetsTheSameAgentCountedOnce() async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("5")
-        let first = try f.reserve("5", token: token, [(1, 0), (2, 0)])
-        let second = try f.reserve("5", token: token, [(2, 0), (1, 0)])
+        let token = try await f.claimed("5")
+        let first = try await f.reserve("5", token: token, [(1, 0), (2, 0)])
+        let second = try await f.reserve("5", token: token, [(2, 0), (1, 0)])
         #expect(first.code == .reserved && second.code == .alreadyReserved)
         #expect(second.agent == first.agent && second.load == 1)
-        #expect(try f.snapshot().loads == [first.agent!: 1])
+        #expect(try await f.snapshot().loads == [first.agent!: 1])
     }
 
-    @Test func alreadyAssignedChangesNothing() throws {
+    @Test func alreadyAssignedChangesNothing() async throws {
         let f = try StoreFixture()
-        let token = try f.assigned("6", to: 9)
-        let before = try f.snapshot()
-        let result = try f.reserve("6", token: token, [(1, 0)])
+        let token = try await f.assigned("6", to: 9)
+        let before = try await f.snapshot()
+        let result = try await f.reserve("6", token: token, [(1, 0)])
         #expect(result.code == .alreadyAssigned && result.agent == 9)
-        #expect(try f.snapshot() == before)
+        #expect(try await f.snapshot() == before)
     }
 
-    @Test func leaseLostForAnotherTokenAQueuedRoomOrAnUnknownRoom() throws {
+    @Test func leaseLostForAnotherTokenAQueuedRoomOrAnUnknownRoom() async throws {
         let f = try StoreFixture()
-        try f.claimed("7")
-        #expect(try f.reserve("7", token: "someone-else", [(1, 0)]).code == .leaseLost)
-        try f.enqueue("8")
-        #expect(try f.reserve("8", token: "t", [(1, 0)]).code == .leaseLost)
-        #expect(try f.reserve("9", token: "t", [(1, 0)]).code == .leaseLost)
-        #expect(try f.snapshot().loads.isEmpty)
+        try await f.claimed("7")
+        await f.expectLeaseLost(Reserve.self) { try await f.reserve("7", token: "someone-else", [(1, 0)]) }
+        try await f.enqueue("8")
+        await f.expectLeaseLost(Reserve.self) { try await f.reserve("8", token: "t", [(1, 0)]) }
+        await f.expectLeaseLost(Reserve.self) { try await f.reserve("9", token: "t", [(1, 0)]) }
+        #expect(try await f.snapshot().loads.isEmpty)
     }
 
     @Test(arguments: [
@@ -122,19 +123,19 @@ import Testing
         (["1", "t", "2", "least_loaded", "0", "5", "x"], "count"),
         (["1", "t", "2", "least_loaded", "0"] + Array(repeating: ["5", "0"], count: 501).flatMap { $0 }, "pairs"),
     ])
-    func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) throws {
+    func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("1")
+        let token = try await f.claimed("1")
         var arguments = arguments
         if arguments[1] == "t" { arguments[1] = token }
-        try f.expectRefusal(AllocationScripts.reserve, arguments, mentioning: text)
+        try await f.expectRefusal(Reserve.self, arguments, mentioning: text)
     }
 
-    @Test func fiveHundredCandidatesAreAccepted() throws {
+    @Test func fiveHundredCandidatesAreAccepted() async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("1")
+        let token = try await f.claimed("1")
         let candidates = (1...500).map { ($0, $0 == 321 ? 0 : 1) }
-        let result = try f.reserve("1", token: token, limit: 2, candidates)
+        let result = try await f.reserve("1", token: token, limit: 2, candidates)
         #expect(result.code == .reserved && result.agent == 321)
     }
 }

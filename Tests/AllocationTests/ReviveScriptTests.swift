@@ -6,47 +6,47 @@ import Testing
 /// `lua/revive.lua` (`allocator requeue-dead`): every return code and argument check.
 @Suite struct ReviveScriptTests {
     /// Enqueues, claims and gives up `room` to the dead set.
-    func dead(_ f: StoreFixture, _ room: String) throws {
-        let token = try f.claimed(room)
-        #expect(try f.store.rollback(room: room, token: token, agent: nil, to: .dead(reason: "HTTP 500"), on: f.redis).code == .dead)
+    func dead(_ f: StoreFixture, _ room: String) async throws {
+        let token = try await f.claimed(room)
+        #expect(try await f.store.run(Rollback(room: room, token: token, agent: nil, to: .dead(reason: "HTTP 500"))).code == .dead)
     }
 
-    @Test func revivesEveryDeadRoomAheadOfRoomsThatCameLater() throws {
+    @Test func revivesEveryDeadRoomAheadOfRoomsThatCameLater() async throws {
         let f = try StoreFixture()
-        try dead(f, "1")
-        try dead(f, "2")
-        try f.enqueue("3")
-        let result = try f.store.revive(on: f.redis)
+        try await dead(f, "1")
+        try await dead(f, "2")
+        try await f.enqueue("3")
+        let result = try await f.store.run(Revive())
         #expect(result.code == .revived && result.rooms == ["1", "2"])
-        let snapshot = try f.snapshot()
+        let snapshot = try await f.snapshot()
         #expect(snapshot.queue == ["1", "2", "3"] && snapshot.dead.isEmpty && snapshot.reasons.isEmpty)
         #expect(snapshot.states["1"] == "q" && snapshot.states["2"] == "q")
-        #expect(try f.redis.execute(["LINDEX", f.keys.wake, "-1"]).string == "q")
-        #expect(try f.claim().room == "1")
+        #expect(try await f.redis.execute(["LINDEX", f.keys.wake, "-1"]).string == "q")
+        #expect(try await f.claim().room == "1")
     }
 
-    @Test func revivesOneRoomOrABatch() throws {
+    @Test func revivesOneRoomOrABatch() async throws {
         let f = try StoreFixture()
-        for room in ["1", "2", "3"] { try dead(f, room) }
-        #expect(try f.store.revive(room: "2", on: f.redis).rooms == ["2"])
-        #expect(try f.store.revive(batch: 1, on: f.redis).rooms == ["1"])
-        #expect(try f.snapshot().dead == ["3"])
+        for room in ["1", "2", "3"] { try await dead(f, room) }
+        #expect(try await f.store.run(Revive(room: "2")).rooms == ["2"])
+        #expect(try await f.store.run(Revive(batch: 1)).rooms == ["1"])
+        #expect(try await f.snapshot().dead == ["3"])
     }
 
-    @Test func noneWhenNothingIsDead() throws {
+    @Test func noneWhenNothingIsDead() async throws {
         let f = try StoreFixture()
-        #expect(try f.store.revive(on: f.redis).code == .none)
-        try f.enqueue("1")
-        let before = try f.snapshot()
-        #expect(try f.store.revive(room: "1", on: f.redis).code == .none, "a queued room is not dead")
-        #expect(try f.snapshot() == before)
+        #expect(try await f.store.run(Revive()).code == .none)
+        try await f.enqueue("1")
+        let before = try await f.snapshot()
+        #expect(try await f.store.run(Revive(room: "1")).code == .none, "a queued room is not dead")
+        #expect(try await f.snapshot() == before)
     }
 
     @Test(arguments: [(["x", "10", "8"], "room"), (["", "0", "8"], "batch"), (["", "1001", "8"], "batch"),
                       (["", "10", "0"], "wake cap")])
-    func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) throws {
+    func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) async throws {
         let f = try StoreFixture()
-        try dead(f, "1")
-        try f.expectRefusal(AllocationScripts.revive, arguments, mentioning: text)
+        try await dead(f, "1")
+        try await f.expectRefusal(Revive.self, arguments, mentioning: text)
     }
 }

@@ -5,76 +5,79 @@ import Testing
 
 /// `lua/rollback.lua`: every return code and argument check.
 @Suite struct RollbackScriptTests {
-    @Test func requeueFreesTheSlotAndPutsTheRoomAtTheHead() throws {
+    @Test func requeueFreesTheSlotAndPutsTheRoomAtTheHead() async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("1")
-        try f.enqueue("2")
-        try f.enqueue("3")
-        #expect(try f.reserve("1", token: token, [(5, 0)]).code == .reserved)
-        let wakeBefore = try f.snapshot().wakeTokens
-        #expect(try f.store.rollback(room: "1", token: token, agent: 5, to: .requeue, on: f.redis).code == .requeued)
-        let snapshot = try f.snapshot()
+        let token = try await f.claimed("1")
+        try await f.enqueue("2")
+        try await f.enqueue("3")
+        #expect(try await f.reserve("1", token: token, [(5, 0)]).code == .reserved)
+        let wakeBefore = try await f.snapshot().wakeTokens
+        #expect(try await f.store.run(Rollback(room: "1", token: token, agent: 5, to: .requeue)).code == .requeued)
+        let snapshot = try await f.snapshot()
         #expect(snapshot.queue == ["1", "2", "3"], "a requeued room keeps its place: the head, never the tail")
         #expect(snapshot.states["1"] == "q" && snapshot.agents["1"] == nil && snapshot.loads.isEmpty)
         #expect(snapshot.leased.isEmpty && snapshot.wakeTokens == wakeBefore + 1, "a freed slot wakes a worker")
-        #expect(try f.redis.execute(["LINDEX", f.keys.wake, "-1"]).string == "c", "a capacity token")
+        #expect(try await f.redis.execute(["LINDEX", f.keys.wake, "-1"]).string == "c", "a capacity token")
     }
 
-    @Test func roomsGivenUpTogetherKeepTheirArrivalOrderWhateverOrderTheyAreRolledBackIn() throws {
+    @Test func roomsGivenUpTogetherKeepTheirArrivalOrderWhateverOrderTheyAreRolledBackIn() async throws {
         let f = try StoreFixture()
-        for room in ["1", "2", "3", "4"] { try f.enqueue(room) }
-        let tokens = try (0..<3).map { _ -> (String, String) in
+        for room in ["1", "2", "3", "4"] { try await f.enqueue(room) }
+        var tokens: [(String, String)] = []
+        for _ in 0..<3 {
             let token = UUID().uuidString
-            return (try #require(try f.claim(token: token).room), token)
+            tokens.append((try #require(try await f.claim(token: token).room), token))
         }
         #expect(tokens.map(\.0) == ["1", "2", "3"])
         for (room, token) in [tokens[1], tokens[2], tokens[0]] {
-            #expect(try f.store.rollback(room: room, token: token, agent: nil, to: .requeue, on: f.redis).code == .requeued)
+            #expect(try await f.store.run(Rollback(room: room, token: token, agent: nil, to: .requeue)).code == .requeued)
         }
-        #expect(try f.snapshot().queue == ["1", "2", "3", "4"])
+        #expect(try await f.snapshot().queue == ["1", "2", "3", "4"])
     }
 
-    @Test func requeueWithoutAReservationDoesNotWakeAnyone() throws {
+    @Test func requeueWithoutAReservationDoesNotWakeAnyone() async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("1")
-        let wakeBefore = try f.snapshot().wakeTokens
-        #expect(try f.store.rollback(room: "1", token: token, agent: nil, to: .requeue, on: f.redis).code == .requeued)
-        let snapshot = try f.snapshot()
+        let token = try await f.claimed("1")
+        let wakeBefore = try await f.snapshot().wakeTokens
+        #expect(try await f.store.run(Rollback(room: "1", token: token, agent: nil, to: .requeue)).code == .requeued)
+        let snapshot = try await f.snapshot()
         #expect(snapshot.queue == ["1"] && snapshot.wakeTokens == wakeBefore)
     }
 
-    @Test func deadGoesToTheDeadSetWithItsReason() throws {
+    @Test func deadGoesToTheDeadSetWithItsReason() async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("1")
-        #expect(try f.reserve("1", token: token, [(5, 0)]).code == .reserved)
-        let result = try f.store.rollback(room: "1", token: token, agent: 5,
-                                          to: .dead(reason: "assign failed: HTTP 401"), on: f.redis)
+        let token = try await f.claimed("1")
+        #expect(try await f.reserve("1", token: token, [(5, 0)]).code == .reserved)
+        let result = try await f.store.run(Rollback(room: "1", token: token, agent: 5,
+                                          to: .dead(reason: "assign failed: HTTP 401")))
         #expect(result.code == .dead)
-        let snapshot = try f.snapshot()
+        let snapshot = try await f.snapshot()
         #expect(snapshot.dead == ["1"] && snapshot.reasons == ["1": "assign failed: HTTP 401"])
         #expect(snapshot.states["1"] == "d" && snapshot.queue.isEmpty && snapshot.loads.isEmpty)
     }
 
-    @Test func leaseLostChangesNothing() throws {
+    @Test func leaseLostChangesNothing() async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("1")
-        #expect(try f.reserve("1", token: token, [(5, 0)]).code == .reserved)
-        let before = try f.snapshot()
-        #expect(try f.store.rollback(room: "1", token: "other", agent: 5, to: .requeue, on: f.redis).code == .leaseLost)
-        #expect(try f.store.rollback(room: "9", token: token, agent: nil, to: .requeue, on: f.redis).code == .leaseLost)
-        #expect(try f.snapshot() == before)
+        let token = try await f.claimed("1")
+        #expect(try await f.reserve("1", token: token, [(5, 0)]).code == .reserved)
+        let before = try await f.snapshot()
+        await f.expectLeaseLost(Rollback.self) { try await f.store.run(Rollback(room: "1", token: "other", agent: 5, to: .requeue)) }
+        await f.expectLeaseLost(Rollback.self) { try await f.store.run(Rollback(room: "9", token: token, agent: nil, to: .requeue)) }
+        #expect(try await f.snapshot() == before)
     }
 
-    @Test func agentMismatchChangesNothing() throws {
+    @Test func agentMismatchChangesNothing() async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("1")
-        #expect(try f.reserve("1", token: token, [(5, 0)]).code == .reserved)
-        let before = try f.snapshot()
-        let wrong = try f.store.rollback(room: "1", token: token, agent: 6, to: .requeue, on: f.redis)
-        #expect(wrong.code == .agentMismatch && wrong.values == ["5"])
-        let none = try f.store.rollback(room: "1", token: token, agent: nil, to: .requeue, on: f.redis)
-        #expect(none.code == .agentMismatch)
-        #expect(try f.snapshot() == before)
+        let token = try await f.claimed("1")
+        #expect(try await f.reserve("1", token: token, [(5, 0)]).code == .reserved)
+        let before = try await f.snapshot()
+        await #expect(throws: ScriptError.agentMismatch(script: "rollback", held: "5")) {
+            try await f.store.run(Rollback(room: "1", token: token, agent: 6, to: .requeue))
+        }
+        await #expect(throws: ScriptError.agentMismatch(script: "rollback", held: "5")) {
+            try await f.store.run(Rollback(room: "1", token: token, agent: nil, to: .requeue))
+        }
+        #expect(try await f.snapshot() == before)
     }
 
     @Test(arguments: [
@@ -83,11 +86,11 @@ import Testing
         (["1", "t", "", "dead", "", "8"], "reason"), (["1", "t", "", "dead", String(repeating: "r", count: 513), "8"], "reason"),
         (["1", "t", "", "requeue", "", "0"], "wake cap"),
     ])
-    func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) throws {
+    func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) async throws {
         let f = try StoreFixture()
-        let token = try f.claimed("1")
+        let token = try await f.claimed("1")
         var arguments = arguments
         if arguments[1] == "t" { arguments[1] = token }
-        try f.expectRefusal(AllocationScripts.rollback, arguments, mentioning: text)
+        try await f.expectRefusal(Rollback.self, arguments, mentioning: text)
     }
 }

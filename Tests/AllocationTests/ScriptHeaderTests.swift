@@ -3,7 +3,8 @@ import Redis
 import Testing
 import TestSupport
 
-/// The `Returns:` block in each script's header and its Swift enum say the same thing.
+/// Each script's header, its Swift type and the shared failure codes say the same thing. The checks run on
+/// the expanded text that is loaded into Redis.
 @Suite struct ScriptHeaderTests {
     /// `(code, NAME)` pairs from the header lines `--  <code>  <NAME> ...` below `-- Returns:`.
     static func documentedCodes(of source: String) -> [Int: String] {
@@ -24,49 +25,49 @@ import TestSupport
         return parts.first.map(String.init)! + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 
-    static func check<Code: ScriptCode>(_ code: Code.Type) throws {
-        let script = try #require(AllocationScripts.all.first { $0.name == Code.script })
-        let documented = documentedCodes(of: script.source)
-        let mirrored = Dictionary(uniqueKeysWithValues: Code.allCases.map { ($0.rawValue, String(describing: $0)) })
-        #expect(!documented.isEmpty, "\(Code.script).lua has a Returns block")
-        #expect(documented.mapValues(camelCase) == mirrored, "\(Code.script).lua header vs \(Code.self)")
+    /// Non-negative codes mirror the type's `Code`; negative ones are the shared ``ScriptError`` codes.
+    static func check<Script: AllocationScript>(_ script: Script.Type) {
+        let documented = documentedCodes(of: Script.lua.source)
+        #expect(!documented.isEmpty, "\(Script.name).lua has a Returns block")
+        let own = documented.filter { $0.key >= 0 }.mapValues(camelCase)
+        let mirrored = Dictionary(uniqueKeysWithValues: Script.Code.allCases.map { ($0.rawValue, String(describing: $0)) })
+        #expect(own == mirrored, "\(Script.name).lua header vs \(Script.self).Code")
+        for (code, name) in documented where code < 0 {
+            #expect(ScriptError.sharedCodes[code] == name, "\(Script.name).lua: \(code) \(name) is a shared code")
+        }
+        #expect(documented[-1] == "INVALID", "\(Script.name).lua refuses bad arguments with -1 INVALID")
     }
 
-    @Test func enqueue() throws { try Self.check(EnqueueCode.self) }
-    @Test func claim() throws { try Self.check(ClaimCode.self) }
-    @Test func reserve() throws { try Self.check(ReserveCode.self) }
-    @Test func commit() throws { try Self.check(CommitCode.self) }
-    @Test func rollback() throws { try Self.check(RollbackCode.self) }
-    @Test func release() throws { try Self.check(ReleaseCode.self) }
-    @Test func recover() throws { try Self.check(RecoverCode.self) }
-    @Test func extend() throws { try Self.check(ExtendCode.self) }
-    @Test func revive() throws { try Self.check(ReviveCode.self) }
-    @Test func reconcile() throws { try Self.check(ReconcileCode.self) }
+    @Test func everyScriptTypeMirrorsItsHeader() {
+        for script in ScriptLibrary.all { Self.check(script) }
+    }
 
-    /// The KEYS the store passes are, in order, the keys each header lists (by their names).
-    @Test func theKeysPassedAreTheKeysEachHeaderLists() throws {
-        let keys = try Keyspace(prefix: "p", app: "a")
+    @Test func everyEmbeddedScriptHasATypeAndEveryTypeAScript() {
+        #expect(Set(ScriptLibrary.all.map { $0.name }) == Set(ScriptLibrary.scriptsByName.keys))
+    }
+
+    /// The KEYS a type passes are, in order, the keys its header lists (by their names).
+    @Test func theKeysPassedAreTheKeysEachHeaderLists() {
         let line = /^--\s+KEYS\[(\d+)\]\s+(\w+)/
-        for script in AllocationScripts.all {
-            let listed = script.source.split(separator: "\n").compactMap { text -> (Int, String)? in
+        for script in ScriptLibrary.all {
+            let listed = script.lua.source.split(separator: "\n").compactMap { text -> (Int, String)? in
                 guard let match = String(text).firstMatch(of: line), let index = Int(match.1) else { return nil }
                 return (index, String(match.2))
             }
             #expect(listed.map(\.0) == Array(1...max(1, listed.count)), "\(script.name).lua numbers its KEYS 1...n")
-            let passed = keys.keys(of: script.name).map { $0.split(separator: ":").last.map(String.init) ?? "" }
-            #expect(passed == listed.map(\.1), "\(script.name).lua header vs Keyspace.keys(of:)")
+            #expect(script.keys.map(\.rawValue) == listed.map(\.1), "\(script.name).lua header vs \(script).keys")
         }
     }
 
     @Test func everyScriptHasAHeaderOfKeysAndArguments() {
-        for script in AllocationScripts.all {
-            #expect(script.source.contains("-- KEYS[1]"), "\(script.name).lua lists its KEYS")
-            #expect(script.source.contains("-- ARGV[1]"), "\(script.name).lua lists its ARGV")
+        for script in ScriptLibrary.all {
+            #expect(script.lua.source.contains("-- KEYS[1]"), "\(script.name).lua lists its KEYS")
+            #expect(script.lua.source.contains("-- ARGV[1]"), "\(script.name).lua lists its ARGV")
         }
     }
 
-    @Test func everyScriptLoads() throws {
-        let redis = try RedisServerProcess.shared.connect()
-        for script in AllocationScripts.all { #expect(try script.load(on: redis).count == 40) }
+    @Test func everyScriptLoads() async throws {
+        let running = try RedisServerProcess.shared.client()
+        for script in ScriptLibrary.all { #expect(try await script.lua.load(on: running.service).count == 40) }
     }
 }

@@ -6,69 +6,70 @@ import TestSupport
 
 /// One app's keys on the shared test redis-server, with shortcuts for the steps every script test needs.
 struct StoreFixture {
-    let redis: RedisConnection
-    /// The same server for tasks (the worker's calls).
-    let multiplexer: RedisMultiplexer
+    let running: Running<RedisClient>
     let store: AllocationStore
 
     init(server: RedisServerProcess? = nil, wakeCap: Int = 256) throws {
         let server = try server ?? RedisServerProcess.shared
-        redis = server.connect()
-        multiplexer = RedisMultiplexer(configuration: server.configuration())
-        store = AllocationStore(keys: try Keyspace(prefix: "test", app: TestKeys.uniqueApp()), wakeCap: wakeCap)
+        running = server.client()
+        store = AllocationStore(keys: try Keyspace(prefix: "test", app: TestKeys.uniqueApp()), redis: running.service,
+                                wakeCap: wakeCap)
     }
+
+    /// The client every call of the fixture goes through.
+    var redis: RedisClient { running.service }
 
     var keys: Keyspace { store.keys }
 
-    func snapshot() throws -> StoreSnapshot { try store.snapshot(on: redis) }
+    func snapshot() async throws -> StoreSnapshot { try await store.snapshot() }
 
     @discardableResult
-    func enqueue(_ room: String, session: String = "0") throws -> EnqueueCode {
-        try store.enqueue(room: room, session: session, on: redis)
+    func enqueue(_ room: String, session: String = "0") async throws -> Enqueue.Code {
+        try await store.run(Enqueue(room: room, session: session)).code
     }
 
-    func claim(token: String = UUID().uuidString, lease: Int = 30_000) throws -> ScriptResult<ClaimCode> {
-        try store.claim(token: token, leaseMilliseconds: lease, on: redis)
+    func claim(token: String = UUID().uuidString, lease: Int = 30_000) async throws -> Claim.Outcome {
+        try await store.run(Claim(token: token, leaseMilliseconds: lease))
     }
 
     /// Enqueues `room` and claims it (it must be the only queued room); returns the lease token.
     @discardableResult
-    func claimed(_ room: String, session: String = "0", lease: Int = 30_000) throws -> String {
-        try enqueue(room, session: session)
+    func claimed(_ room: String, session: String = "0", lease: Int = 30_000) async throws -> String {
+        try await enqueue(room, session: session)
         let token = UUID().uuidString
-        let result = try claim(token: token, lease: lease)
+        let result = try await claim(token: token, lease: lease)
         try #require(result.code == .claimed && result.room == room, "claim of \(room): \(result)")
         return token
     }
 
     func reserve(_ room: String, token: String, limit: Int = 2, strategy: AllocationStrategy = .leastLoaded,
-                 _ candidates: [(Int, Int)]) throws -> ScriptResult<ReserveCode> {
-        try store.reserve(room: room, token: token, limit: limit, strategy: strategy,
-                          candidates: candidates.map { AgentCandidate(id: $0.0, reportedLoad: $0.1) }, on: redis)
+                 _ candidates: [(Int, Int)]) async throws -> Reserve.Outcome {
+        try await store.run(Reserve(room: room, token: token, limit: limit, strategy: strategy,
+                                    candidates: candidates.map { AgentCandidate(id: $0.0, reportedLoad: $0.1) }))
     }
 
     /// Enqueues, claims, reserves the given agent (the only candidate) and commits: the room is assigned.
     @discardableResult
-    func assigned(_ room: String, to agent: Int, session: String = "0") throws -> String {
-        let token = try claimed(room, session: session)
-        let reserved = try reserve(room, token: token, [(agent, 0)])
+    func assigned(_ room: String, to agent: Int, session: String = "0") async throws -> String {
+        let token = try await claimed(room, session: session)
+        let reserved = try await reserve(room, token: token, [(agent, 0)])
         try #require(reserved.code == .reserved && reserved.agent == agent, "reserve of \(room): \(reserved)")
-        try #require(try store.commit(room: room, token: token, agent: agent, on: redis).code == .committed)
+        try #require(try await store.run(Commit(room: room, token: token, agent: agent)).code == .committed)
         return token
     }
 
     /// Runs a script with raw arguments (to reach the argument checks the typed API can not produce).
-    func raw(_ script: RedisScript, keys: [String], _ arguments: [String]) throws -> RedisReply {
-        try script.run(on: redis, keys: keys, arguments: arguments)
+    func raw<Script: AllocationScript>(_ script: Script.Type, _ arguments: [String]) async throws -> RedisReply {
+        try await redis.run(Script.lua, keys: store.keys(of: script), arguments: arguments)
     }
 
     /// Runs a script with raw arguments and expects `{-1, message}` (message containing `text`) and no write.
-    func expectRefusal(_ script: RedisScript, _ arguments: [String], mentioning text: String,
-                       sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let before = try snapshot()
-        let reply = try raw(script, keys: keys.keys(of: script.name), arguments)
+    func expectRefusal<Script: AllocationScript>(_ script: Script.Type, _ arguments: [String], mentioning text: String,
+                                                 sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let before = try await snapshot()
+        let reply = try await raw(script, arguments)
         #expect(isInvalid(reply, mentioning: text), "\(reply)", sourceLocation: sourceLocation)
-        #expect(try snapshot() == before, "nothing written", sourceLocation: sourceLocation)
+        #expect(try await snapshot() == before, "nothing written", sourceLocation: sourceLocation)
     }
 
     /// Whether a raw call answered `{-1, message}` with a message containing `text`.
@@ -77,13 +78,21 @@ struct StoreFixture {
         return elements.count > 1 && (elements[1].string ?? "").contains(text)
     }
 
+    /// Expects `body` to throw the lease-lost answer of `script`.
+    func expectLeaseLost<T>(_ script: any AllocationScript.Type, sourceLocation: SourceLocation = #_sourceLocation,
+                            _ body: () async throws -> T) async {
+        await #expect(throws: ScriptError.leaseLost(script: script.name), sourceLocation: sourceLocation) {
+            _ = try await body()
+        }
+    }
+
     /// The state letter of a room (`q`, `f`, `a`, `d`), or nil.
-    func state(_ room: String) throws -> String? {
-        try redis.execute(["HGET", keys.state, room]).string
+    func state(_ room: String) async throws -> String? {
+        try await redis.execute(["HGET", keys.state, room]).string
     }
 
     /// Our load of an agent (0 when absent).
-    func load(_ agent: Int) throws -> Int {
-        Int(try redis.execute(["HGET", keys.load, String(agent)]).int ?? 0)
+    func load(_ agent: Int) async throws -> Int {
+        Int(try await redis.execute(["HGET", keys.load, String(agent)]).int ?? 0)
     }
 }

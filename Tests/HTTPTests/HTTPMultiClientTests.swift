@@ -19,7 +19,8 @@ import TestSupport
     @Test func answersEachRequestWithItsOwnResponse() async throws {
         let server = try startServer { $0.on("POST", "/form", echoHandler) }
         defer { server.stop() }
-        let client = HTTPMultiClient()
+        let running = Running(HTTPMultiClient())
+        let client = running.service
         try await withThrowingTaskGroup(of: (Int, Echo).self) { group in
             for index in 0..<100 {
                 group.addTask {
@@ -42,62 +43,82 @@ import TestSupport
     /// 40 requests to a handler that takes 300 ms each, against a thread-per-connection server: one after the
     /// other they would take 12 s; in flight together they take about one handler time.
     @Test func keepsManyRequestsInFlightWithoutAThreadEach() async throws {
-        try await onOwnExecutor {
-            let server = try Self.slowServer(seconds: 0.3)
-            defer { server.stop() }
-            let client = HTTPMultiClient()
-            let started = Date()
-            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<40 {
-                    group.addTask { try await client.send(HTTPClientRequest(url: server.url("/slow"))).status }
-                }
-                return try await group.reduce(into: [Int]()) { $0.append($1) }
+        let server = try Self.slowServer(seconds: 0.3)
+        defer { server.stop() }
+        let running = Running(HTTPMultiClient())
+        let client = running.service
+        let started = Date()
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<40 {
+                group.addTask { try await client.send(HTTPClientRequest(url: server.url("/slow"))).status }
             }
-            #expect(statuses == Array(repeating: 200, count: 40))
-            #expect(Date().timeIntervalSince(started) < 4, "requests ran one after the other")
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
+        #expect(statuses == Array(repeating: 200, count: 40))
+        #expect(Date().timeIntervalSince(started) < 4, "requests ran one after the other")
     }
 
     @Test func reusesConnections() async throws {
-        try await onOwnExecutor {
-            let server = try startServer { $0.on("GET", "/ping") { _ in .text("pong") } }
-            defer { server.stop() }
-            let client = HTTPMultiClient()
-            let first = try await client.send(HTTPClientRequest(url: server.url("/ping")))
-            let second = try await client.send(HTTPClientRequest(url: server.url("/ping")))
-            #expect(first.text == "pong" && !first.reusedConnection)
-            #expect(second.text == "pong" && second.reusedConnection)
-        }
+        let server = try startServer { $0.on("GET", "/ping") { _ in .text("pong") } }
+        defer { server.stop() }
+        let running = Running(HTTPMultiClient())
+        let client = running.service
+        let first = try await client.send(HTTPClientRequest(url: server.url("/ping")))
+        let second = try await client.send(HTTPClientRequest(url: server.url("/ping")))
+        #expect(first.text == "pong" && !first.reusedConnection)
+        #expect(second.text == "pong" && second.reusedConnection)
     }
 
     @Test func mapsTimeoutsAndRefusedConnections() async throws {
-        try await onOwnExecutor {
-            let server = try Self.slowServer(seconds: 0.6)
-            defer { server.stop() }
-            let client = HTTPMultiClient(configuration: .init(totalTimeout: 5))
-            let started = Date()
-            do {
-                _ = try await client.send(HTTPClientRequest(url: server.url("/slow"), totalTimeout: 0.15))
-                Issue.record("no timeout")
-            } catch let error as HTTPClientError {
-                guard case .timeout = error else { Issue.record("expected .timeout, got \(error)"); return }
-            }
-            #expect(Date().timeIntervalSince(started) < 0.5)
-
-            let port = try RedisServerProcess.freePort()
-            do {
-                _ = try await client.send(HTTPClientRequest(url: "http://127.0.0.1:\(port)/"))
-                Issue.record("no error")
-            } catch let error as HTTPClientError {
-                guard case .connectionRefused = error else { Issue.record("expected .connectionRefused, got \(error)"); return }
-            }
-            do {
-                _ = try await client.send(HTTPClientRequest(url: server.url("/slow"), headers: [("X-Bad", "a\r\nb")]))
-                Issue.record("no error")
-            } catch let error as HTTPClientError {
-                guard case .invalidRequest = error else { Issue.record("expected .invalidRequest, got \(error)"); return }
-            }
-            #expect(client.inFlight == 0)
+        let server = try Self.slowServer(seconds: 3)
+        defer { server.stop() }
+        let running = Running(HTTPMultiClient(configuration: .init(totalTimeout: 5)))
+        let client = running.service
+        let port = try RedisServerProcess.freePort()
+        do {
+            _ = try await client.send(HTTPClientRequest(url: "http://127.0.0.1:\(port)/"))
+            Issue.record("no error")
+        } catch {
+            guard case .connectionRefused = error else { Issue.record("expected .connectionRefused, got \(error)"); return }
         }
+        // The client runs now (it answered): time a request that outlives its timeout.
+        let started = Date()
+        do {
+            _ = try await client.send(HTTPClientRequest(url: server.url("/slow"), totalTimeout: 0.15))
+            Issue.record("no timeout")
+        } catch {
+            guard case .timeout = error else { Issue.record("expected .timeout, got \(error)"); return }
+        }
+        #expect(Date().timeIntervalSince(started) < 1.5, "it gave up at its timeout, not when the answer came after 3 s")
+        do {
+            _ = try await client.send(HTTPClientRequest(url: server.url("/slow"), headers: [("X-Bad", "a\r\nb")]))
+            Issue.record("no error")
+        } catch {
+            guard case .invalidRequest = error else { Issue.record("expected .invalidRequest, got \(error)"); return }
+        }
+        #expect(client.inFlight == 0)
+    }
+
+    @Test func cancellingTheTaskAbortsItsTransfer() async throws {
+        let server = try Self.slowServer(seconds: 3)
+        defer { server.stop() }
+        let running = Running(HTTPMultiClient(configuration: .init(totalTimeout: 10)))
+        let client = running.service
+        let started = ContinuousClock.now
+        let request = Task { try await client.send(HTTPClientRequest(url: server.url("/slow"))) }
+        try await Task.sleep(for: .milliseconds(200))
+        request.cancel()
+        await #expect(throws: HTTPClientError.cancelled) { try await request.value }
+        #expect(ContinuousClock.now - started < .seconds(2), "the 3 s request was aborted")
+        #expect(client.inFlight == 0)
+    }
+
+    @Test func requestsAfterTheRunEndedFail() async throws {
+        let server = try startServer { $0.on("GET", "/ping") { _ in .text("pong") } }
+        defer { server.stop() }
+        let running = Running(HTTPMultiClient())
+        #expect(try await running.service.send(HTTPClientRequest(url: server.url("/ping"))).text == "pong")
+        await running.stop()
+        await #expect(throws: HTTPClientError.self) { try await running.service.send(HTTPClientRequest(url: server.url("/ping"))) }
     }
 }

@@ -23,38 +23,42 @@ import TestSupport
         }
     }
 
-    @Test func aLostResolveWebhookIsHealed() throws {
-        let harness = try ServiceHarness(instances: 1, agents: 1, environment: Self.environment)
-        defer { harness.stop() }
-        try Self.allocate(harness, ["51", "52"])
-        #expect(try eventually(within: 5) { try harness.simulatorReport().rooms.count == 2 })
-        #expect(try harness.resolveInSimulator(room: "51") != nil) // ...and its webhook never arrives
-        try Self.allocate(harness, ["53"])
-        #expect(try eventually(within: 10) { try harness.simulatorReport().rooms["53"] != nil }, "the healed slot serves the waiting room")
-        #expect(try eventually(within: 5) { try Self.ourLoads(harness) == harness.simulatorReport().loads })
-        #expect(try harness.simulatorReport().maxLoads.values.allSatisfy { $0 <= 2 })
-        #expect(harness.log("instance-0").contains("healed a load"))
+    @Test func aLostResolveWebhookIsHealed() async throws {
+        try await onThread {
+            let harness = try ServiceHarness(instances: 1, agents: 1, environment: Self.environment)
+            defer { harness.stop() }
+            try Self.allocate(harness, ["51", "52"])
+            #expect(try eventually(within: 5) { try harness.simulatorReport().rooms.count == 2 })
+            #expect(try harness.resolveInSimulator(room: "51") != nil) // ...and its webhook never arrives
+            try Self.allocate(harness, ["53"])
+            #expect(try eventually(within: 10) { try harness.simulatorReport().rooms["53"] != nil }, "the healed slot serves the waiting room")
+            #expect(try eventually(within: 5) { try Self.ourLoads(harness) == harness.simulatorReport().loads })
+            #expect(try harness.simulatorReport().maxLoads.values.allSatisfy { $0 <= 2 })
+            #expect(harness.log("instance-0").contains("healed a load"))
+        }
     }
 
-    @Test func anAgentGoingOfflineWhoseRoomsQiscusClosesIsHealed() throws {
-        let harness = try ServiceHarness(instances: 1, agents: 2, environment: Self.environment)
-        defer { harness.stop() }
-        try Self.allocate(harness, ["61", "62", "63", "64"])
-        #expect(try eventually(within: 5) { try harness.simulatorReport().rooms.count == 4 })
-        let first = try harness.simulatorReport().rooms.filter { $0.value == 150_001 }.map(\.key)
-        #expect(first.count == 2)
-        _ = try harness.post(harness.simulatorURL + "/sim/agents", json: Data(#"[{"id":150001,"is_available":false}]"#.utf8))
-        for room in first { _ = try harness.resolveInSimulator(room: room) } // closed in Qiscus, no webhooks
-        #expect(try eventually(within: 10) { try Self.ourLoads(harness) == ["150002": 2] }, "the offline agent's load is healed")
+    @Test func anAgentGoingOfflineWhoseRoomsQiscusClosesIsHealed() async throws {
+        try await onThread {
+            let harness = try ServiceHarness(instances: 1, agents: 2, environment: Self.environment)
+            defer { harness.stop() }
+            try Self.allocate(harness, ["61", "62", "63", "64"])
+            #expect(try eventually(within: 5) { try harness.simulatorReport().rooms.count == 4 })
+            let first = try harness.simulatorReport().rooms.filter { $0.value == 150_001 }.map(\.key)
+            #expect(first.count == 2)
+            _ = try harness.post(harness.simulatorURL + "/sim/agents", json: Data(#"[{"id":150001,"is_available":false}]"#.utf8))
+            for room in first { _ = try harness.resolveInSimulator(room: room) } // closed in Qiscus, no webhooks
+            #expect(try eventually(within: 10) { try Self.ourLoads(harness) == ["150002": 2] }, "the offline agent's load is healed")
 
-        _ = try harness.post(harness.simulatorURL + "/sim/agents", json: Data(#"[{"id":150001,"is_available":true}]"#.utf8))
-        try Self.allocate(harness, ["65", "66", "67"])
-        #expect(try eventually(within: 10) {
+            _ = try harness.post(harness.simulatorURL + "/sim/agents", json: Data(#"[{"id":150001,"is_available":true}]"#.utf8))
+            try Self.allocate(harness, ["65", "66", "67"])
+            #expect(try eventually(within: 10) {
+                let report = try harness.simulatorReport()
+                return report.rooms["65"] == 150_001 && report.rooms["66"] == 150_001
+            }, "back online, the agent takes rooms again")
             let report = try harness.simulatorReport()
-            return report.rooms["65"] == 150_001 && report.rooms["66"] == 150_001
-        }, "back online, the agent takes rooms again")
-        let report = try harness.simulatorReport()
-        #expect(report.rooms["67"] == nil, "both agents are full: the third room waits")
-        #expect(report.maxLoads.values.allSatisfy { $0 <= 2 } && report.conflicts == 0)
+            #expect(report.rooms["67"] == nil, "both agents are full: the third room waits")
+            #expect(report.maxLoads.values.allSatisfy { $0 <= 2 } && report.conflicts == 0)
+        }
     }
 }

@@ -17,80 +17,84 @@ import Darwin
 
     /// Every request is refused with a 4xx JSON error (except the half-sent ones, which get no answer),
     /// stores nothing, and leaves the process serving; a valid webhook is still queued at the end.
-    @Test func hostileRequestCorpusIsRefusedWithoutStoringAnything() throws {
-        let corpus = HostileCorpus.requests()
-        #expect(corpus.count >= 50, "the corpus has \(corpus.count) requests")
-        let harness = try ServiceHarness(instances: 1, agents: 2)
-        defer { harness.stop() }
-        let base = harness.instanceURLs[0]
-        let port = try #require(UInt16(base.split(separator: ":").last.map(String.init) ?? ""))
-        let redis = harness.redis.connect()
-        func keys() throws -> [String] {
-            try redis.execute(["KEYS", "*"]).array?.compactMap(\.string).sorted() ?? []
-        }
-        let client = HTTPClient(configuration: .init(connectTimeout: 1, totalTimeout: 2))
-        func expectHealthy(_ context: String, sourceLocation: SourceLocation = #_sourceLocation) {
-            let started = Date()
-            let health = try? client.perform(HTTPClientRequest(url: base + "/healthz"))
-            #expect(health?.status == 200, "GET /healthz after \(context): \(health?.text ?? "no answer")",
-                    sourceLocation: sourceLocation)
-            #expect(Date().timeIntervalSince(started) < 1, "GET /healthz after \(context) is prompt",
-                    sourceLocation: sourceLocation)
-        }
-        #expect(try keys() == [], "Redis is empty before the corpus")
-
-        for (index, request) in corpus.enumerated() {
-            switch request.delivery {
-            case .halfBodyThenClose, .halfBodyHeldOpen:
-                // No answer is awaited: the server may wait for the rest until its connection timeout.
-                let fd = try HostileWire.openSocket(port: port)
-                HostileWire.sendAll(fd, request.wireBytes, stopWhenAnswered: false)
-                if request.delivery == .halfBodyHeldOpen { expectHealthy("\(request.name) (held open)") }
-                close(fd)
-            case .whole, .chunked:
-                let answer: HostileWire.Answer
-                do {
-                    answer = try HostileWire.exchange(port: port, request.wireBytes)
-                } catch {
-                    Issue.record("\(request.name): no answer: \(error)")
-                    continue
-                }
-                Self.expectJSONError(answer, request)
+    @Test func hostileRequestCorpusIsRefusedWithoutStoringAnything() async throws {
+        try await onThread {
+            let corpus = HostileCorpus.requests()
+            #expect(corpus.count >= 50, "the corpus has \(corpus.count) requests")
+            let harness = try ServiceHarness(instances: 1, agents: 2)
+            defer { harness.stop() }
+            let base = harness.instanceURLs[0]
+            let port = try #require(UInt16(base.split(separator: ":").last.map(String.init) ?? ""))
+            let redis = harness.redis.connect()
+            func keys() throws -> [String] {
+                try redis.execute(["KEYS", "*"]).array?.compactMap(\.string).sorted() ?? []
             }
-            let stored = try keys()
-            #expect(stored == [], "\(request.name) stored \(stored)")
-            #expect(harness.instance(0).isRunning, "the instance died after \(request.name)")
-            if index % 10 == 9 { expectHealthy(request.name) }
-        }
-        expectHealthy("the whole corpus")
+            let client = HTTPClient(configuration: .init(connectTimeout: 1, totalTimeout: 2))
+            func expectHealthy(_ context: String, sourceLocation: SourceLocation = #_sourceLocation) {
+                let started = Date()
+                let health = try? client.perform(HTTPClientRequest(url: base + "/healthz"))
+                #expect(health?.status == 200, "GET /healthz after \(context): \(health?.text ?? "no answer")",
+                        sourceLocation: sourceLocation)
+                #expect(Date().timeIntervalSince(started) < 1, "GET /healthz after \(context) is prompt",
+                        sourceLocation: sourceLocation)
+            }
+            #expect(try keys() == [], "Redis is empty before the corpus")
 
-        let valid = try harness.post(base + "/webhooks/allocate", json: Data(#"{"room_id":"123"}"#.utf8), client: client)
-        #expect(valid.status == 200, "\(valid.text)")
-        let fields = try? JSONSerialization.jsonObject(with: valid.body) as? [String: Any]
-        #expect(fields?["status"] as? String == "queued", "\(valid.text)")
-        #expect(fields?["room_id"] as? String == "123", "\(valid.text)")
-        #expect(try !keys().isEmpty, "the valid webhook is stored (so the empty-Redis checks above mean something)")
-        #expect(harness.instance(0).isRunning)
+            for (index, request) in corpus.enumerated() {
+                switch request.delivery {
+                case .halfBodyThenClose, .halfBodyHeldOpen:
+                    // No answer is awaited: the server may wait for the rest until its connection timeout.
+                    let fd = try HostileWire.openSocket(port: port)
+                    HostileWire.sendAll(fd, request.wireBytes, stopWhenAnswered: false)
+                    if request.delivery == .halfBodyHeldOpen { expectHealthy("\(request.name) (held open)") }
+                    close(fd)
+                case .whole, .chunked:
+                    let answer: HostileWire.Answer
+                    do {
+                        answer = try HostileWire.exchange(port: port, request.wireBytes)
+                    } catch {
+                        Issue.record("\(request.name): no answer: \(error)")
+                        continue
+                    }
+                    Self.expectJSONError(answer, request)
+                }
+                let stored = try keys()
+                #expect(stored == [], "\(request.name) stored \(stored)")
+                #expect(harness.instance(0).isRunning, "the instance died after \(request.name)")
+                if index % 10 == 9 { expectHealthy(request.name) }
+            }
+            expectHealthy("the whole corpus")
+
+            let valid = try harness.post(base + "/webhooks/allocate", json: Data(#"{"room_id":"123"}"#.utf8), client: client)
+            #expect(valid.status == 200, "\(valid.text)")
+            let fields = try? JSONSerialization.jsonObject(with: valid.body) as? [String: Any]
+            #expect(fields?["status"] as? String == "queued", "\(valid.text)")
+            #expect(fields?["room_id"] as? String == "123", "\(valid.text)")
+            #expect(try !keys().isEmpty, "the valid webhook is stored (so the empty-Redis checks above mean something)")
+            #expect(harness.instance(0).isRunning)
+        }
     }
 
     /// A percent-encoded NUL is not decoded (the handlers read C strings, which it would cut short): not in the
     /// path, where `/webhooks/allocate%00.json` would reach the webhook, nor in the secret.
-    @Test func encodedNULIsNotCutOff() throws {
-        let secret = "whs-\(UUID().uuidString)"
-        let harness = try ServiceHarness(instances: 1, agents: 1, environment: ["WEBHOOK_SECRET": secret])
-        defer { harness.stop() }
-        let port = try #require(UInt16(harness.instanceURLs[0].split(separator: ":").last.map(String.init) ?? ""))
-        let body = Array(#"{"room_id":"321"}"#.utf8)
-        func post(_ target: String) throws -> HostileWire.Answer {
-            try HostileWire.exchange(port: port, HostileRequest(name: target, target: Array(target.utf8), body: body).wireBytes)
+    @Test func encodedNULIsNotCutOff() async throws {
+        try await onThread {
+            let secret = "whs-\(UUID().uuidString)"
+            let harness = try ServiceHarness(instances: 1, agents: 1, environment: ["WEBHOOK_SECRET": secret])
+            defer { harness.stop() }
+            let port = try #require(UInt16(harness.instanceURLs[0].split(separator: ":").last.map(String.init) ?? ""))
+            let body = Array(#"{"room_id":"321"}"#.utf8)
+            func post(_ target: String) throws -> HostileWire.Answer {
+                try HostileWire.exchange(port: port, HostileRequest(name: target, target: Array(target.utf8), body: body).wireBytes)
+            }
+            let cut = HostileRequest(name: "secret%00", target: [], body: [], status: 401, code: "unauthorized")
+            Self.expectJSONError(try post("/webhooks/allocate?secret=\(secret)%00anything"), cut)
+            let path = HostileRequest(name: "path%00", target: [], body: [], status: 404, code: "not_found")
+            Self.expectJSONError(try post("/webhooks/allocate%00.json?secret=\(secret)"), path)
+            #expect(try harness.redis.connect().execute(["KEYS", "*"]).array?.isEmpty == true, "nothing stored")
+            let accepted = try post("/webhooks/allocate?secret=\(secret)")
+            #expect(accepted.status == 200, "\(accepted.text)")
         }
-        let cut = HostileRequest(name: "secret%00", target: [], body: [], status: 401, code: "unauthorized")
-        Self.expectJSONError(try post("/webhooks/allocate?secret=\(secret)%00anything"), cut)
-        let path = HostileRequest(name: "path%00", target: [], body: [], status: 404, code: "not_found")
-        Self.expectJSONError(try post("/webhooks/allocate%00.json?secret=\(secret)"), path)
-        #expect(try harness.redis.connect().execute(["KEYS", "*"]).array?.isEmpty == true, "nothing stored")
-        let accepted = try post("/webhooks/allocate?secret=\(secret)")
-        #expect(accepted.status == 200, "\(accepted.text)")
     }
 
     /// A 4xx with `Content-Type: application/json` and a body `{"error": String, "message": String, ...}`.
@@ -113,75 +117,77 @@ import Darwin
 
     /// Seeded fuzz of `AllocationWebhook` and `ResolveWebhook` decoding: random bytes, mutated fixtures and
     /// valid room ids in valid bodies. Set `HOSTILE_FUZZ_SEED` to replay a failing seed.
-    @Test func payloadDecodersHoldTheirPropertiesUnderFuzzing() throws {
-        let seed = ProcessInfo.processInfo.environment["HOSTILE_FUZZ_SEED"].flatMap { UInt64($0) }
-            ?? UInt64.random(in: .min ... .max)
-        var random = SplitMix64(seed: seed)
-        let directory = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
-        func fixture(_ name: String) throws -> FuzzJSON {
-            let data = try Data(contentsOf: directory.appendingPathComponent("qiscus/\(name).json"))
-            return try JSONDecoder().decode(FuzzJSON.self, from: data)
-        }
-        let allocationFixtures = try ["caa-webhook-new", "caa-webhook-returning"].map(fixture)
-            + [.object([("room_id", .string("1"))])]
-        let resolveFixtures = try [fixture("resolve-webhook"), .object([("service", .object([("room_id", .string("1"))]))])]
-        let everyFixture = allocationFixtures + resolveFixtures
-        var failures: [String] = []
-        var cases = 0, mutantsDecoded = 0
-        func fail(_ problem: String, _ body: [UInt8]) {
-            guard failures.count < 20 else { return }
-            let text = String(decoding: body.prefix(400), as: UTF8.self)
-            failures.append("case \(cases): \(problem); body (\(body.count) bytes): \(text.debugDescription)")
-        }
-
-        // 1. Random byte strings, plain or JSON-flavoured, sometimes after a valid-looking prefix.
-        for _ in 0..<2_000 {
-            cases += 1
-            let body = FuzzGenerator.randomBytes(using: &random)
-            for problem in FuzzGenerator.violations(of: body) { fail(problem, body) }
-        }
-        // 2. JSON-ish mutations of the fixtures (structure, then sometimes bytes).
-        for _ in 0..<4_000 {
-            cases += 1
-            var tree = everyFixture[Int.random(in: 0..<everyFixture.count, using: &random)]
-            for _ in 0...Int.random(in: 0...2, using: &random) { tree = FuzzGenerator.mutate(tree, using: &random) }
-            var body = Array(tree.text.utf8)
-            if Int.random(in: 0..<10, using: &random) < 3 { body = FuzzGenerator.mutateBytes(body, using: &random) }
-            for problem in FuzzGenerator.violations(of: body) { fail(problem, body) }
-            if FuzzGenerator.decodes(body) { mutantsDecoded += 1 }
-        }
-        // 3. A valid room id (1-32 digits, leading zeros allowed, digits sometimes \u-escaped) in a valid body,
-        //    whose other fields may be anything, decodes to exactly that id; the same id as a number never does.
-        for _ in 0..<2_000 {
-            cases += 1
-            let id = FuzzGenerator.validRoomID(using: &random)
-            let resolve = Bool.random(using: &random)
-            let fixtures = resolve ? resolveFixtures : allocationFixtures
-            var tree = fixtures[Int.random(in: 0..<fixtures.count, using: &random)]
-            for _ in 0..<Int.random(in: 0...3, using: &random) {
-                tree = FuzzGenerator.mutateOtherFields(tree, keeping: resolve ? "service" : "room_id", using: &random)
+    @Test func payloadDecodersHoldTheirPropertiesUnderFuzzing() async throws {
+        try await onThread {
+            let seed = ProcessInfo.processInfo.environment["HOSTILE_FUZZ_SEED"].flatMap { UInt64($0) }
+                ?? UInt64.random(in: .min ... .max)
+            var random = SplitMix64(seed: seed)
+            let directory = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+            func fixture(_ name: String) throws -> FuzzJSON {
+                let data = try Data(contentsOf: directory.appendingPathComponent("qiscus/\(name).json"))
+                return try JSONDecoder().decode(FuzzJSON.self, from: data)
             }
-            let path = resolve ? ["service", "room_id"] : ["room_id"]
-            let body = Array(tree.setting(path, to: .string(FuzzGenerator.escapedDigits(id, using: &random))).text.utf8)
-            let decodedID: String?
-            if resolve {
-                decodedID = (try? JSONDecoder().decode(ResolveWebhook.self, from: Data(body)))?.roomID
-            } else {
-                decodedID = (try? JSONDecoder().decode(AllocationWebhook.self, from: Data(body)))?.roomID
+            let allocationFixtures = try ["caa-webhook-new", "caa-webhook-returning"].map(fixture)
+                + [.object([("room_id", .string("1"))])]
+            let resolveFixtures = try [fixture("resolve-webhook"), .object([("service", .object([("room_id", .string("1"))]))])]
+            let everyFixture = allocationFixtures + resolveFixtures
+            var failures: [String] = []
+            var cases = 0, mutantsDecoded = 0
+            func fail(_ problem: String, _ body: [UInt8]) {
+                guard failures.count < 20 else { return }
+                let text = String(decoding: body.prefix(400), as: UTF8.self)
+                failures.append("case \(cases): \(problem); body (\(body.count) bytes): \(text.debugDescription)")
             }
-            if decodedID != id { fail("room id \(id) decoded as \(decodedID ?? "an error")", body) }
-            for problem in FuzzGenerator.violations(of: body) { fail(problem, body) }
 
-            let number = Array(tree.setting(path, to: .number(id)).text.utf8)
-            let numberAccepted = resolve
-                ? (try? JSONDecoder().decode(ResolveWebhook.self, from: Data(number))) != nil
-                : (try? JSONDecoder().decode(AllocationWebhook.self, from: Data(number))) != nil
-            if numberAccepted { fail("room id \(id) sent as a JSON number was accepted", number) }
+            // 1. Random byte strings, plain or JSON-flavoured, sometimes after a valid-looking prefix.
+            for _ in 0..<2_000 {
+                cases += 1
+                let body = FuzzGenerator.randomBytes(using: &random)
+                for problem in FuzzGenerator.violations(of: body) { fail(problem, body) }
+            }
+            // 2. JSON-ish mutations of the fixtures (structure, then sometimes bytes).
+            for _ in 0..<4_000 {
+                cases += 1
+                var tree = everyFixture[Int.random(in: 0..<everyFixture.count, using: &random)]
+                for _ in 0...Int.random(in: 0...2, using: &random) { tree = FuzzGenerator.mutate(tree, using: &random) }
+                var body = Array(tree.text.utf8)
+                if Int.random(in: 0..<10, using: &random) < 3 { body = FuzzGenerator.mutateBytes(body, using: &random) }
+                for problem in FuzzGenerator.violations(of: body) { fail(problem, body) }
+                if FuzzGenerator.decodes(body) { mutantsDecoded += 1 }
+            }
+            // 3. A valid room id (1-32 digits, leading zeros allowed, digits sometimes \u-escaped) in a valid body,
+            //    whose other fields may be anything, decodes to exactly that id; the same id as a number never does.
+            for _ in 0..<2_000 {
+                cases += 1
+                let id = FuzzGenerator.validRoomID(using: &random)
+                let resolve = Bool.random(using: &random)
+                let fixtures = resolve ? resolveFixtures : allocationFixtures
+                var tree = fixtures[Int.random(in: 0..<fixtures.count, using: &random)]
+                for _ in 0..<Int.random(in: 0...3, using: &random) {
+                    tree = FuzzGenerator.mutateOtherFields(tree, keeping: resolve ? "service" : "room_id", using: &random)
+                }
+                let path = resolve ? ["service", "room_id"] : ["room_id"]
+                let body = Array(tree.setting(path, to: .string(FuzzGenerator.escapedDigits(id, using: &random))).text.utf8)
+                let decodedID: String?
+                if resolve {
+                    decodedID = (try? JSONDecoder().decode(ResolveWebhook.self, from: Data(body)))?.roomID
+                } else {
+                    decodedID = (try? JSONDecoder().decode(AllocationWebhook.self, from: Data(body)))?.roomID
+                }
+                if decodedID != id { fail("room id \(id) decoded as \(decodedID ?? "an error")", body) }
+                for problem in FuzzGenerator.violations(of: body) { fail(problem, body) }
+
+                let number = Array(tree.setting(path, to: .number(id)).text.utf8)
+                let numberAccepted = resolve
+                    ? (try? JSONDecoder().decode(ResolveWebhook.self, from: Data(number))) != nil
+                    : (try? JSONDecoder().decode(AllocationWebhook.self, from: Data(number))) != nil
+                if numberAccepted { fail("room id \(id) sent as a JSON number was accepted", number) }
+            }
+            #expect(cases >= 5_000)
+            #expect(mutantsDecoded >= 400, "seed \(seed): only \(mutantsDecoded) of 4,000 mutated fixtures decoded, so the properties were barely checked")
+            let report = failures.joined(separator: "\n")
+            #expect(failures.isEmpty, "fuzz seed \(seed) (replay with HOSTILE_FUZZ_SEED=\(seed)), failures:\n\(report)")
         }
-        #expect(cases >= 5_000)
-        #expect(mutantsDecoded >= 400, "seed \(seed): only \(mutantsDecoded) of 4,000 mutated fixtures decoded, so the properties were barely checked")
-        let report = failures.joined(separator: "\n")
-        #expect(failures.isEmpty, "fuzz seed \(seed) (replay with HOSTILE_FUZZ_SEED=\(seed)), failures:\n\(report)")
     }
 }
 

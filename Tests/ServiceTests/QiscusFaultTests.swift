@@ -31,87 +31,99 @@ import TestSupport
         try harness.get(harness.instanceURLs[instance] + "/metrics").text
     }
 
-    @Test func serverErrorsEndInTheDeadListAndRequeueDeadBringsTheRoomBack() throws {
-        let harness = try ServiceHarness(instances: 1, agents: 2, simulatorArguments: ["--server-error-rate", "1"],
-                                         environment: ["QISCUS_MAX_ATTEMPTS": "2"])
-        defer { harness.stop() }
-        try Self.allocate(harness, "41")
-        #expect(try eventually(within: 10) { try Self.deadRooms(harness)["41"] != nil })
-        let reason = try #require(try Self.deadRooms(harness)["41"])
-        #expect(reason.contains("available_agents") && reason.contains("HTTP 500"), "\(reason)")
-        #expect(try Self.metrics(harness).contains(#"caa_allocations_total{outcome="dead"} 1"#))
-        #expect(try Self.metrics(harness).contains(#"caa_qiscus_errors_total{call="available_agents",kind="server"} 2"#))
-        #expect(harness.log("instance-0").contains("dead list") && harness.log("instance-0").contains("room=41"))
+    @Test func serverErrorsEndInTheDeadListAndRequeueDeadBringsTheRoomBack() async throws {
+        try await onThread {
+            let harness = try ServiceHarness(instances: 1, agents: 2, simulatorArguments: ["--server-error-rate", "1"],
+                                             environment: ["QISCUS_MAX_ATTEMPTS": "2"])
+            defer { harness.stop() }
+            try Self.allocate(harness, "41")
+            #expect(try eventually(within: 10) { try Self.deadRooms(harness)["41"] != nil })
+            let reason = try #require(try Self.deadRooms(harness)["41"])
+            #expect(reason.contains("available_agents") && reason.contains("HTTP 500"), "\(reason)")
+            #expect(try Self.metrics(harness).contains(#"caa_allocations_total{outcome="dead"} 1"#))
+            #expect(try Self.metrics(harness).contains(#"caa_qiscus_errors_total{call="available_agents",kind="server"} 2"#))
+            #expect(harness.log("instance-0").contains("dead list") && harness.log("instance-0").contains("room=41"))
 
-        _ = try harness.post(harness.simulatorURL + "/sim/faults", json: Data(#"{"server_error_rate":0.0}"#.utf8))
-        let output = harness.directory.appendingPathComponent("requeue-dead.log")
-        var environment = ProcessInfo.processInfo.environment
-        environment["REDIS_URL"] = "redis://127.0.0.1:\(harness.redis.port)/0"
-        environment["QISCUS_APP_ID"] = "sim-app"
-        let command = try ChildProcess(try ServiceHarness.allocatorBinary(), ["requeue-dead"], environment: environment,
-                                       output: output)
-        #expect(command.wait(timeout: 10) == 0)
-        #expect(try String(contentsOf: output, encoding: .utf8).contains("1 room(s) requeued"))
-        #expect(try eventually(within: 10) { try harness.simulatorReport().rooms["41"] != nil }, "served after the requeue")
-        #expect(try Self.deadRooms(harness).isEmpty)
-    }
-
-    @Test func rateLimitsAreRetriedHonouringRetryAfter() throws {
-        let harness = try ServiceHarness(instances: 1, agents: 10, simulatorArguments: ["--rate-limit-rate", "0.3"],
-                                         environment: ["QISCUS_MAX_ATTEMPTS": "12"])
-        defer { harness.stop() }
-        let rooms = (1...8).map { String(4_200 + $0) }
-        for room in rooms { try Self.allocate(harness, room) }
-        #expect(try eventually(within: 30) { Set(try harness.simulatorReport().rooms.keys).isSuperset(of: rooms) })
-        #expect(try Self.deadRooms(harness).isEmpty)
-        #expect(try Self.metrics(harness).contains(#"kind="rate_limited""#), "some calls were rate limited")
-        #expect(harness.log("instance-0").contains("retry_in_s=1"), "Retry-After: 1 is honoured")
-    }
-
-    @Test func responsesSlowerThanTheTimeoutEndInTheDeadList() throws {
-        let harness = try ServiceHarness(instances: 1, agents: 2,
-                                         simulatorArguments: ["--hang-rate", "1", "--hang-ms", "2000"],
-                                         environment: ["QISCUS_TIMEOUT_SECONDS": "0.3", "LEASE_SECONDS": "5",
-                                                       "QISCUS_MAX_ATTEMPTS": "2"])
-        defer { harness.stop() }
-        try Self.allocate(harness, "43")
-        #expect(try eventually(within: 10) { try Self.deadRooms(harness)["43"]?.contains("timeout") == true })
-    }
-
-    @Test func wrongCredentialsAreNotRetried() throws {
-        let harness = try ServiceHarness(instances: 0, agents: 2)
-        defer { harness.stop() }
-        try harness.startInstance(environment: ["QISCUS_SECRET_KEY": "not-the-secret"])
-        try Self.allocate(harness, "44")
-        #expect(try eventually(within: 10) { try Self.deadRooms(harness)["44"]?.contains("401") == true })
-        #expect(try harness.simulatorReport().apiCalls == 1, "a 401 is not retried")
-        #expect(!harness.log("instance-0").contains("not-the-secret"), "the secret is never logged")
-    }
-
-    @Test func anUnreachableAPIEndsInTheDeadList() throws {
-        let harness = try ServiceHarness(instances: 0, agents: 2)
-        defer { harness.stop() }
-        try harness.startInstance(environment: ["QISCUS_BASE_URL": "http://127.0.0.1:\(try RedisServerProcess.freePort())",
-                                                "QISCUS_MAX_ATTEMPTS": "2"])
-        try Self.allocate(harness, "45")
-        #expect(try eventually(within: 10) { try Self.deadRooms(harness)["45"]?.contains("unreachable") == true })
-    }
-
-    @Test func exceedMaxAgentsMeansTheRoomIsAssignedAlready() throws {
-        let harness = try ServiceHarness(instances: 1, agents: 2)
-        defer { harness.stop() }
-        // Someone (an admin, another tool) gave the room an agent before us.
-        let assign = HTTPClientRequest(method: "POST", url: harness.simulatorURL + "/api/v1/admin/service/assign_agent",
-                                       headers: [("Qiscus-App-Id", "sim-app"), ("Qiscus-Secret-Key", "sim-secret")],
-                                       body: .form([("room_id", "46"), ("agent_id", "150001")]))
-        #expect(try HTTPClient().perform(assign).status == 200)
-        try Self.allocate(harness, "46")
-        let settled = try eventually(within: 10) {
-            let status = try JSONDecoder().decode(StatusBody.self, from: harness.get(harness.instanceURLs[0] + "/v1/status").body)
-            return status.agents.map(\.load).reduce(0, +) == 1 && status.queue_length == 0 && status.in_flight == 0
+            _ = try harness.post(harness.simulatorURL + "/sim/faults", json: Data(#"{"server_error_rate":0.0}"#.utf8))
+            let output = harness.directory.appendingPathComponent("requeue-dead.log")
+            var environment = ProcessInfo.processInfo.environment
+            environment["REDIS_URL"] = "redis://127.0.0.1:\(harness.redis.port)/0"
+            environment["QISCUS_APP_ID"] = "sim-app"
+            let command = try ChildProcess(try ServiceHarness.allocatorBinary(), ["requeue-dead"], environment: environment,
+                                           output: output)
+            #expect(command.wait(timeout: 10) == 0)
+            #expect(try String(contentsOf: output, encoding: .utf8).contains("1 room(s) requeued"))
+            #expect(try eventually(within: 10) { try harness.simulatorReport().rooms["41"] != nil }, "served after the requeue")
+            #expect(try Self.deadRooms(harness).isEmpty)
         }
-        #expect(settled, "committed as assigned, not retried and not dead")
-        #expect(try Self.deadRooms(harness).isEmpty)
-        #expect(try harness.simulatorReport().rooms["46"] == 150001, "the room keeps the agent it had")
+    }
+
+    @Test func rateLimitsAreRetriedHonouringRetryAfter() async throws {
+        try await onThread {
+            let harness = try ServiceHarness(instances: 1, agents: 10, simulatorArguments: ["--rate-limit-rate", "0.3"],
+                                             environment: ["QISCUS_MAX_ATTEMPTS": "12"])
+            defer { harness.stop() }
+            let rooms = (1...8).map { String(4_200 + $0) }
+            for room in rooms { try Self.allocate(harness, room) }
+            #expect(try eventually(within: 30) { Set(try harness.simulatorReport().rooms.keys).isSuperset(of: rooms) })
+            #expect(try Self.deadRooms(harness).isEmpty)
+            #expect(try Self.metrics(harness).contains(#"kind="rate_limited""#), "some calls were rate limited")
+            #expect(harness.log("instance-0").contains("retry_in_s=1"), "Retry-After: 1 is honoured")
+        }
+    }
+
+    @Test func responsesSlowerThanTheTimeoutEndInTheDeadList() async throws {
+        try await onThread {
+            let harness = try ServiceHarness(instances: 1, agents: 2,
+                                             simulatorArguments: ["--hang-rate", "1", "--hang-ms", "2000"],
+                                             environment: ["QISCUS_TIMEOUT_SECONDS": "0.3", "LEASE_SECONDS": "5",
+                                                           "QISCUS_MAX_ATTEMPTS": "2"])
+            defer { harness.stop() }
+            try Self.allocate(harness, "43")
+            #expect(try eventually(within: 10) { try Self.deadRooms(harness)["43"]?.contains("timeout") == true })
+        }
+    }
+
+    @Test func wrongCredentialsAreNotRetried() async throws {
+        try await onThread {
+            let harness = try ServiceHarness(instances: 0, agents: 2)
+            defer { harness.stop() }
+            try harness.startInstance(environment: ["QISCUS_SECRET_KEY": "not-the-secret"])
+            try Self.allocate(harness, "44")
+            #expect(try eventually(within: 10) { try Self.deadRooms(harness)["44"]?.contains("401") == true })
+            #expect(try harness.simulatorReport().apiCalls == 1, "a 401 is not retried")
+            #expect(!harness.log("instance-0").contains("not-the-secret"), "the secret is never logged")
+        }
+    }
+
+    @Test func anUnreachableAPIEndsInTheDeadList() async throws {
+        try await onThread {
+            let harness = try ServiceHarness(instances: 0, agents: 2)
+            defer { harness.stop() }
+            try harness.startInstance(environment: ["QISCUS_BASE_URL": "http://127.0.0.1:\(try RedisServerProcess.freePort())",
+                                                    "QISCUS_MAX_ATTEMPTS": "2"])
+            try Self.allocate(harness, "45")
+            #expect(try eventually(within: 10) { try Self.deadRooms(harness)["45"]?.contains("unreachable") == true })
+        }
+    }
+
+    @Test func exceedMaxAgentsMeansTheRoomIsAssignedAlready() async throws {
+        try await onThread {
+            let harness = try ServiceHarness(instances: 1, agents: 2)
+            defer { harness.stop() }
+            // Someone (an admin, another tool) gave the room an agent before us.
+            let assign = HTTPClientRequest(method: "POST", url: harness.simulatorURL + "/api/v1/admin/service/assign_agent",
+                                           headers: [("Qiscus-App-Id", "sim-app"), ("Qiscus-Secret-Key", "sim-secret")],
+                                           body: .form([("room_id", "46"), ("agent_id", "150001")]))
+            #expect(try HTTPClient().perform(assign).status == 200)
+            try Self.allocate(harness, "46")
+            let settled = try eventually(within: 10) {
+                let status = try JSONDecoder().decode(StatusBody.self, from: harness.get(harness.instanceURLs[0] + "/v1/status").body)
+                return status.agents.map(\.load).reduce(0, +) == 1 && status.queue_length == 0 && status.in_flight == 0
+            }
+            #expect(settled, "committed as assigned, not retried and not dead")
+            #expect(try Self.deadRooms(harness).isEmpty)
+            #expect(try harness.simulatorReport().rooms["46"] == 150001, "the room keeps the agent it had")
+        }
     }
 }

@@ -8,8 +8,8 @@ import Redis
 public protocol AllocationScript: Sendable {
     /// The script's own return codes (the non-negative ones of its header).
     associatedtype Code: RawRepresentable, CaseIterable, Sendable, Equatable where Code.RawValue == Int
-    /// The decoded answer.
-    associatedtype Outcome: Sendable
+    /// The decoded answer: the code and the values named.
+    associatedtype Outcome: Sendable, Equatable
 
     /// The script's file name in `lua/`, without `.lua`.
     static var name: String { get }

@@ -29,5 +29,10 @@ public struct Enqueue: AllocationScript {
 
     public func arguments(wakeCap: Int) -> [String] { [room, session, String(wakeCap)] }
 
-    public static func outcome(of reply: ScriptReply<Code>) -> Code { reply.code }
+    /// What the enqueue answered (it has no values).
+    public struct Outcome: Sendable, Equatable {
+        public let code: Code
+    }
+
+    public static func outcome(of reply: ScriptReply<Code>) -> Outcome { Outcome(code: reply.code) }
 }

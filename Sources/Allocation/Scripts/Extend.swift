@@ -20,6 +20,12 @@ public struct Extend: AllocationScript {
 
     public func arguments(wakeCap: Int) -> [String] { [room, token, String(leaseMilliseconds)] }
 
-    /// The new deadline (ms, Redis clock).
-    public static func outcome(of reply: ScriptReply<Code>) -> Int? { reply.int(0) }
+    /// What the extension answered.
+    public struct Outcome: Sendable, Equatable {
+        public let code: Code
+        /// The new deadline (ms, Redis clock).
+        public let deadline: Int?
+    }
+
+    public static func outcome(of reply: ScriptReply<Code>) -> Outcome { Outcome(code: reply.code, deadline: reply.int(0)) }
 }

@@ -15,6 +15,12 @@ public struct Nudge: AllocationScript {
 
     public func arguments(wakeCap: Int) -> [String] { [String(wakeCap)] }
 
-    /// Rooms queued (0 when idle).
-    public static func outcome(of reply: ScriptReply<Code>) -> Int { reply.int(0) ?? 0 }
+    /// What the nudge answered.
+    public struct Outcome: Sendable, Equatable {
+        public let code: Code
+        /// Rooms queued (0 when idle).
+        public let queued: Int
+    }
+
+    public static func outcome(of reply: ScriptReply<Code>) -> Outcome { Outcome(code: reply.code, queued: reply.int(0) ?? 0) }
 }

@@ -31,10 +31,22 @@ public struct Reconcile: AllocationScript {
         return arguments
     }
 
-    /// The rooms forgotten, with the agent each was counted against.
-    public static func outcome(of reply: ScriptReply<Code>) -> [(agent: Int, room: String)] {
-        stride(from: 0, to: reply.values.count - 1, by: 2).compactMap { index in
-            Int(reply.string(index)).map { ($0, reply.string(index + 1)) }
-        }
+    /// A room forgotten and the agent it was counted against.
+    public struct Forgotten: Sendable, Equatable {
+        public let agent: Int
+        public let room: String
+    }
+
+    /// What the reconciliation answered.
+    public struct Outcome: Sendable, Equatable {
+        public let code: Code
+        /// The rooms forgotten.
+        public let forgotten: [Forgotten]
+    }
+
+    public static func outcome(of reply: ScriptReply<Code>) -> Outcome {
+        Outcome(code: reply.code, forgotten: stride(from: 0, to: reply.values.count - 1, by: 2).compactMap { index in
+            Int(reply.string(index)).map { Forgotten(agent: $0, room: reply.string(index + 1)) }
+        })
     }
 }

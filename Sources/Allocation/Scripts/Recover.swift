@@ -17,6 +17,12 @@ public struct Recover: AllocationScript {
 
     public func arguments(wakeCap: Int) -> [String] { [String(batch), String(wakeCap)] }
 
-    /// The rooms put back, in queue order (empty when none).
-    public static func outcome(of reply: ScriptReply<Code>) -> [String] { reply.strings }
+    /// What the recovery answered.
+    public struct Outcome: Sendable, Equatable {
+        public let code: Code
+        /// The rooms put back, in queue order (empty when none).
+        public let rooms: [String]
+    }
+
+    public static func outcome(of reply: ScriptReply<Code>) -> Outcome { Outcome(code: reply.code, rooms: reply.strings) }
 }

@@ -21,6 +21,12 @@ public struct Revive: AllocationScript {
 
     public func arguments(wakeCap: Int) -> [String] { [room ?? "", String(batch), String(wakeCap)] }
 
-    /// The rooms queued again, oldest first (empty when none).
-    public static func outcome(of reply: ScriptReply<Code>) -> [String] { reply.strings }
+    /// What the revival answered.
+    public struct Outcome: Sendable, Equatable {
+        public let code: Code
+        /// The rooms queued again, oldest first (empty when none).
+        public let rooms: [String]
+    }
+
+    public static func outcome(of reply: ScriptReply<Code>) -> Outcome { Outcome(code: reply.code, rooms: reply.strings) }
 }

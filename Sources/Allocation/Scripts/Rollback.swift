@@ -34,7 +34,12 @@ public struct Rollback: AllocationScript {
         return [room, token, agent.map { String($0) } ?? "", mode, reason, String(wakeCap)]
     }
 
-    public static func outcome(of reply: ScriptReply<Code>) -> Code { reply.code }
+    /// What the rollback answered (it has no values).
+    public struct Outcome: Sendable, Equatable {
+        public let code: Code
+    }
+
+    public static func outcome(of reply: ScriptReply<Code>) -> Outcome { Outcome(code: reply.code) }
 
     /// The reason cut to at most 500 UTF-8 bytes at a character boundary (the script takes 512).
     static func clipped(_ reason: String) -> String {
