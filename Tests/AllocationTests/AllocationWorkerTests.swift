@@ -181,8 +181,8 @@ import TestSupport
     /// Idle loops ask Redis nothing: each claims once, finds the queue empty and waits for a token; a new
     /// room is then served by one claim, which says the queue is empty again.
     @Test func idleLoopsWaitForATokenInsteadOfPolling() async throws {
-        let server = try RedisServerProcess.start()
-        defer { server.stop() }
+        let server = try await onThread { try RedisServerProcess.start() }
+        defer { inBackground { server.stop() } }
         let f = try StoreFixture(server: server)
         let gateway = ScriptedGateway(agents: [.init(id: 7, reportedLoad: 0)])
         let wake = WakeSignal()

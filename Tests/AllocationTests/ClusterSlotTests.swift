@@ -68,7 +68,7 @@ import TestSupport
         let server = try RedisServerProcess.start(arguments: [
             "--cluster-enabled", "yes", "--cluster-config-file", directory.appendingPathComponent("nodes.conf").path,
         ], directory: directory)
-        defer { server.stop() }
+        defer { inBackground { server.stop() } }
         let redis = server.connect()
         try redis.execute(["CLUSTER", "ADDSLOTSRANGE", "0", "16383"])
         let deadline = Date().addingTimeInterval(10)

@@ -26,8 +26,8 @@ import TestSupport
 
     /// Every racer has a client (a connection) of its own, as separate instances would.
     @Test func noAgentEverExceedsTheLimitAndFinalLoadsEqualTheCommittedRooms() async throws {
-        let server = try RedisServerProcess.start()
-        defer { server.stop() }
+        let server = try await onThread { try RedisServerProcess.start() }
+        defer { inBackground { server.stop() } }
         let keys = try Keyspace(prefix: "race", app: "app")
         let ledger = Ledger()
         let stop = Atomic<Bool>(false)

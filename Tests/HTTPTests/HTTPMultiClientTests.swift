@@ -18,7 +18,7 @@ import TestSupport
 
     @Test func answersEachRequestWithItsOwnResponse() async throws {
         let server = try startServer { $0.on("POST", "/form", echoHandler) }
-        defer { server.stop() }
+        defer { inBackground { server.stop() } }
         let running = Running(HTTPMultiClient())
         let client = running.service
         try await withThrowingTaskGroup(of: (Int, Echo).self) { group in
@@ -44,7 +44,7 @@ import TestSupport
     /// other they would take 12 s; in flight together they take about one handler time.
     @Test func keepsManyRequestsInFlightWithoutAThreadEach() async throws {
         let server = try Self.slowServer(seconds: 0.3)
-        defer { server.stop() }
+        defer { inBackground { server.stop() } }
         let running = Running(HTTPMultiClient())
         let client = running.service
         let started = Date()
@@ -60,7 +60,7 @@ import TestSupport
 
     @Test func reusesConnections() async throws {
         let server = try startServer { $0.on("GET", "/ping") { _ in .text("pong") } }
-        defer { server.stop() }
+        defer { inBackground { server.stop() } }
         let running = Running(HTTPMultiClient())
         let client = running.service
         let first = try await client.send(HTTPClientRequest(url: server.url("/ping")))
@@ -71,7 +71,7 @@ import TestSupport
 
     @Test func mapsTimeoutsAndRefusedConnections() async throws {
         let server = try Self.slowServer(seconds: 3)
-        defer { server.stop() }
+        defer { inBackground { server.stop() } }
         let running = Running(HTTPMultiClient(configuration: .init(totalTimeout: 5)))
         let client = running.service
         let port = try RedisServerProcess.freePort()
@@ -101,7 +101,7 @@ import TestSupport
 
     @Test func cancellingTheTaskAbortsItsTransfer() async throws {
         let server = try Self.slowServer(seconds: 3)
-        defer { server.stop() }
+        defer { inBackground { server.stop() } }
         let running = Running(HTTPMultiClient(configuration: .init(totalTimeout: 10)))
         let client = running.service
         let started = ContinuousClock.now
@@ -115,7 +115,7 @@ import TestSupport
 
     @Test func requestsAfterTheRunEndedFail() async throws {
         let server = try startServer { $0.on("GET", "/ping") { _ in .text("pong") } }
-        defer { server.stop() }
+        defer { inBackground { server.stop() } }
         let running = Running(HTTPMultiClient())
         #expect(try await running.service.send(HTTPClientRequest(url: server.url("/ping"))).text == "pong")
         await running.stop()

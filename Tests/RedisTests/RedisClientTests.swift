@@ -68,20 +68,20 @@ import TestSupport
     }
 
     @Test func failsWhileRedisIsDownAndReconnectsWhenItIsBack() async throws {
-        let server = try RedisServerProcess.start()
+        let server = try await onThread { try RedisServerProcess.start() }
         let running = server.client()
         let redis = running.service
         #expect(try await redis.execute(["PING"]) == .status("PONG"))
-        server.stop(kill: true, keepData: true)
+        try await onThread { server.stop(kill: true, keepData: true) }
         await #expect(throws: RedisError.self) { try await redis.execute(["PING"]) }
-        let again = try RedisServerProcess(port: server.port, directory: server.directory)
-        defer { again.stop() }
+        let again = try await onThread { try RedisServerProcess(port: server.port, directory: server.directory) }
+        defer { inBackground { again.stop() } }
         #expect(try await redis.execute(["PING"]) == .status("PONG"))
     }
 
     @Test func runsScriptsAndSurvivesScriptFlush() async throws {
-        let server = try RedisServerProcess.start()
-        defer { server.stop() }
+        let server = try await onThread { try RedisServerProcess.start() }
+        defer { inBackground { server.stop() } }
         let running = server.client()
         let redis = running.service
         let script = RedisScript(name: "incr", source: "return redis.call('INCRBY', KEYS[1], ARGV[1])")

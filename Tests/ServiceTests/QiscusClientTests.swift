@@ -61,7 +61,7 @@ import TestSupport
 
     @Test func agentNamesWithQuotesAndControlCharactersSurviveTheListing() async throws {
         let fixture = try Fixture(agents: 1)
-        defer { fixture.stop() }
+        defer { inBackground { fixture.stop() } }
         let name = "Ann \"Q\" O'Neil \\ tab\t nl\n bell\u{07} 日本"
         let encoded = String(decoding: try JSONEncoder().encode([["id": "150001", "name": name]]), as: UTF8.self)
             .replacingOccurrences(of: "\"150001\"", with: "150001")
@@ -73,7 +73,7 @@ import TestSupport
 
     @Test func onlineAgentsFollowsTheCursorAndDropsOfflineAgents() async throws {
         let fixture = try Fixture(agents: 8)
-        defer { fixture.stop() }
+        defer { inBackground { fixture.stop() } }
         try fixture.control("/sim/agents", #"[{"id":150002,"is_available":false},{"id":150005,"force_offline":true},"#
                             + #"{"id":150008,"is_available":false,"force_offline":true}]"#)
 
@@ -86,7 +86,7 @@ import TestSupport
 
     @Test func onlineAgentsStopsAfterMaxPages() async throws {
         let fixture = try Fixture(agents: 8)
-        defer { fixture.stop() }
+        defer { inBackground { fixture.stop() } }
         let agents = try await fixture.client(pageSize: 3, maxPages: 2).onlineAgents(room: "1001")
         #expect(agents.map(\.id) == Array(150_001...150_006))
         #expect(fixture.simulator.report().apiCalls == 2)
@@ -94,7 +94,7 @@ import TestSupport
 
     @Test func onlineAgentsOfASinglePageMakesOneCall() async throws {
         let fixture = try Fixture(agents: 8)
-        defer { fixture.stop() }
+        defer { inBackground { fixture.stop() } }
         let agents = try await fixture.client(pageSize: 8).onlineAgents(room: "1001")
         #expect(agents.count == 8)
         #expect(fixture.simulator.report().apiCalls == 1)
@@ -102,7 +102,7 @@ import TestSupport
 
     @Test func onlineAgentsReportsTheLoadOfEachAgent() async throws {
         let fixture = try Fixture(agents: 3)
-        defer { fixture.stop() }
+        defer { inBackground { fixture.stop() } }
         let client = fixture.client()
         #expect(try await client.assign(room: "11", agent: 150_002) == .assigned)
         #expect(try await client.assign(room: "12", agent: 150_002) == .assigned)
@@ -114,7 +114,7 @@ import TestSupport
 
     @Test func assignThenASecondAgentOnTheSameRoomIsAlreadyAssigned() async throws {
         let fixture = try Fixture(agents: 2)
-        defer { fixture.stop() }
+        defer { inBackground { fixture.stop() } }
         let client = fixture.client()
         #expect(try await client.assign(room: "57491250", agent: 150_001) == .assigned)
         #expect(try await client.assign(room: "57491250", agent: 150_002) == .alreadyAssigned,
@@ -127,7 +127,7 @@ import TestSupport
 
     @Test func assignOfAnUnknownAgentIsRejectedAndNotRetryable() async throws {
         let fixture = try Fixture(agents: 1)
-        defer { fixture.stop() }
+        defer { inBackground { fixture.stop() } }
         let error = await Self.failure { try await fixture.client().assign(room: "5", agent: 999) }
         guard case .rejected(let status, let message)? = error else {
             Issue.record("expected .rejected, got \(String(describing: error))")
@@ -142,7 +142,7 @@ import TestSupport
 
     @Test func wrongSecretIsUnauthorizedAndNotRetryable() async throws {
         let fixture = try Fixture(agents: 2)
-        defer { fixture.stop() }
+        defer { inBackground { fixture.stop() } }
         let client = fixture.client(secretKey: "not-the-secret")
         let listing = await Self.failure { try await client.onlineAgents(room: "1") }
         #expect(listing == .unauthorized(status: 401))
@@ -155,7 +155,7 @@ import TestSupport
 
     @Test func rateLimitIsRetryableWithRetryAfter() async throws {
         let fixture = try Fixture(agents: 2)
-        defer { fixture.stop() }
+        defer { inBackground { fixture.stop() } }
         try fixture.control("/sim/faults", #"{"rate_limit_rate":1.0}"#)
         let client = fixture.client()
         let listing = await Self.failure { try await client.onlineAgents(room: "1") }
@@ -168,7 +168,7 @@ import TestSupport
 
     @Test func serverErrorIsRetryable() async throws {
         let fixture = try Fixture(agents: 2)
-        defer { fixture.stop() }
+        defer { inBackground { fixture.stop() } }
         try fixture.control("/sim/faults", #"{"server_error_rate":1.0}"#)
         let client = fixture.client()
         for error in [await Self.failure { try await client.onlineAgents(room: "1") },
@@ -184,7 +184,7 @@ import TestSupport
 
     @Test func latencyAboveTheTimeoutIsATimeout() async throws {
         let fixture = try Fixture(agents: 2)
-        defer { fixture.stop() }
+        defer { inBackground { fixture.stop() } }
         let client = fixture.client(timeout: 0.3)
         _ = try await client.onlineAgents(room: "1") // the client runs
         try fixture.control("/sim/faults", #"{"latency_ms":3000}"#)
@@ -257,7 +257,7 @@ import TestSupport
             ServerResponse(status: 200, body: try QiscusPayloadTests.fixture("assign-agent-ok")),
             ServerResponse(status: 400, body: try QiscusPayloadTests.fixture("assign-agent-exceed")),
         ])
-        defer { api.server.stop() }
+        defer { inBackground { api.server.stop() } }
         let client = api.client()
         let agents = try await client.onlineAgents(room: "57491250")
         #expect(agents.map(\.id) == [150_851], "only Budi of the fixture page is online")
@@ -289,7 +289,7 @@ import TestSupport
             .text(#"{"errors":"Room is resolved","status":400}"#, status: 400),
             .text("bad gateway", status: 502),
         ])
-        defer { api.server.stop() }
+        defer { inBackground { api.server.stop() } }
         let client = api.client()
         let garbled = await Self.failure { try await client.onlineAgents(room: "1") }
         guard case .invalidResponse? = garbled else {

@@ -13,3 +13,9 @@ public func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) as
         thread.start()
     }
 }
+
+/// Runs blocking clean-up (stopping a test server, which waits for its threads or process) on a thread of its
+/// own without waiting for it, e.g. from the `defer` of an async test.
+public func inBackground(_ body: @escaping @Sendable () -> Void) {
+    Thread { body() }.start()
+}
