@@ -71,6 +71,7 @@ let package = Package(
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation", "Redis", "TestSupport"]),
+        .testTarget(name: "QiscusTests", dependencies: ["Qiscus"]),
         .testTarget(
             name: "ServiceTests",
             dependencies: ["AllocatorService", "Allocation", "Qiscus", "QiscusSimulator", "HTTPClient", "Redis", "TestSupport"],
