@@ -87,7 +87,9 @@ struct WebhookRoutes: Sendable {
             return .failure(ResponseError(.error(400, code: "invalid_json", message: "the body is not valid UTF-8 JSON")))
         }
         do {
-            return .success(try JSONDecoder().decode(T.self, from: body))
+            return .success(try StrictJSON.decode(T.self, from: body))
+        } catch let error as StrictJSONError {
+            return .failure(ResponseError(.error(400, code: "invalid_json", message: "the body is not valid JSON: \(error)")))
         } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
             return .failure(ResponseError(.error(400, code: "invalid_room_id", message: context.debugDescription)))
         } catch DecodingError.keyNotFound(let key, _) where key.stringValue == "room_id" {
