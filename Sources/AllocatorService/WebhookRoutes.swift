@@ -80,7 +80,7 @@ struct WebhookRoutes: Sendable {
     /// The steps every webhook shares before storage: the secret check (401), then decoding (400).
     private func webhook<Payload: Decodable>(_ request: ServerRequest, as type: Payload.Type) throws -> Payload {
         try checkSecret(request)
-        return try decode(Payload.self, request.body).get()
+        return try decode(Payload.self, request.body)
     }
 
     /// 401 unless the configured secret came as `?secret=` or `X-Webhook-Secret` (compared in constant time).
@@ -92,25 +92,24 @@ struct WebhookRoutes: Sendable {
         }
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ body: Data) -> Result<T, HTTPError> {
-        // JSON text is UTF-8 (RFC 8259). JSONDecoder only checks the strings it reads, so without this a body
-        // with invalid bytes in a field the service ignores would be accepted.
-        guard String(validating: body, as: UTF8.self) != nil else {
-            return .failure(HTTPError(400, code: "invalid_json", message: "the body is not valid UTF-8 JSON"))
-        }
+    /// Strict RFC 8259 JSON (see `StrictJSON`: no trailing commas, comments, NaN or repeated keys), then the
+    /// payload's shape: 400 `invalid_json`, `invalid_room_id` or `invalid_payload`.
+    private func decode<T: Decodable>(_ type: T.Type, _ body: Data) throws(HTTPError) -> T {
         do {
-            return .success(try JSONDecoder().decode(T.self, from: body))
+            return try StrictJSON.decode(T.self, from: body)
+        } catch let error as StrictJSONError {
+            throw HTTPError(400, code: "invalid_json", message: "the body is not valid JSON: \(error)")
         } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
-            return .failure(HTTPError(400, code: "invalid_room_id", message: context.debugDescription))
+            throw HTTPError(400, code: "invalid_room_id", message: context.debugDescription)
         } catch DecodingError.keyNotFound(let key, _) where key.stringValue == "room_id" {
-            return .failure(HTTPError(400, code: "invalid_room_id", message: "room_id is missing"))
+            throw HTTPError(400, code: "invalid_room_id", message: "room_id is missing")
         } catch let error as DecodingError {
             if case .dataCorrupted = error {
-                return .failure(HTTPError(400, code: "invalid_json", message: "the body is not valid JSON"))
+                throw HTTPError(400, code: "invalid_json", message: "the body is not valid JSON")
             }
-            return .failure(HTTPError(400, code: "invalid_payload", message: Self.describe(error)))
+            throw HTTPError(400, code: "invalid_payload", message: Self.describe(error))
         } catch {
-            return .failure(HTTPError(400, code: "invalid_json", message: "the body is not valid JSON"))
+            throw HTTPError(400, code: "invalid_json", message: "the body is not valid JSON")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPClient
+import Redis
 import Testing
 import TestSupport
 
@@ -185,6 +186,56 @@ import TestSupport
             #expect(status.queue_length + status.in_flight <= 1)
             #expect(try eventually(within: 5) { try harness.simulatorReport().assigns.map(\.room) == ["4242"] },
                     "only the accepted room is ever assigned")
+        }
+    }
+
+    /// Bodies that Foundation's JSON parser tolerates but RFC 8259 does not (trailing commas, comments, NaN, a
+    /// repeated key) are 400 `invalid_json` on both webhooks, saying where, and store nothing.
+    @Test func lenientJSONIsRefusedAndStoresNothing() async throws {
+        try await onThread {
+            let harness = try ServiceHarness(instances: 1, agents: 1)
+            defer { harness.stop() }
+            let base = harness.instanceURLs[0]
+            let redis = harness.redis.connect()
+            func keys() throws -> [String] { try redis.execute(["KEYS", "*"]).array?.compactMap(\.string).sorted() ?? [] }
+            #expect(try keys().isEmpty, "Redis is empty before the webhooks")
+
+            var fixture = String(decoding: try Self.fixture("caa-webhook-new"), as: UTF8.self)
+            let last = try #require(fixture.range(of: "\n}", options: .backwards))
+            fixture.replaceSubrange(last, with: ",\n}")
+            let allocate = [
+                fixture, // the real webhook with a trailing comma
+                #"{"room_id":"57491250",}"#,
+                #"{"room_id":"57491250","x":[1,]}"#,
+                #"{"room_id":"57491250","latest_service":null /* first session */}"#,
+                #"// first session\#n{"room_id":"57491250"}"#,
+                #"{"room_id":"57491250","is_new_session":true,"latest_service":{"id":NaN}}"#,
+                #"{"room_id":"57491250","room_id":"57491250"}"#,
+                #"{"room_id":"57491250","room_id":"57491251"}"#,
+                #"{"room_id":"1\r\nFLUSHALL","room\u005fid":"57491250"}"#,
+            ]
+            let resolve = [
+                #"{"service":{"id":88123401,"room_id":"57491250",}}"#,
+                #"/* resolved */{"service":{"id":88123401,"room_id":"57491250"}}"#,
+                #"{"service":{"id":NaN,"room_id":"57491250"}}"#,
+                #"{"service":{"id":88123401,"room_id":"57491250","room_id":"1"}}"#,
+                #"{"service":{"id":1,"room_id":"1"},"service":{"id":88123401,"room_id":"57491250"}}"#,
+            ]
+            for (path, bodies) in [("/webhooks/allocate", allocate), ("/webhooks/resolve", resolve)] {
+                for body in bodies {
+                    let response = try harness.post(base + path, json: Data(body.utf8))
+                    Self.expectError(response, 400, "invalid_json")
+                    #expect(Self.strings(response)?["message"]?.contains(" at byte ") == true, "says where: \(response.text)")
+                    let stored = try keys()
+                    #expect(stored.isEmpty, "\(path) \(body.prefix(80).debugDescription) stored \(stored)")
+                }
+            }
+            #expect(try harness.simulatorReport().assigns.isEmpty, "no room was assigned")
+
+            // The strict form of the same webhook is queued (so the empty Redis above means something).
+            let accepted = try harness.post(base + "/webhooks/allocate", json: Data(#"{"room_id":"57491250"}"#.utf8))
+            #expect(Self.strings(accepted) == ["status": "queued", "room_id": Self.room], "\(accepted.text)")
+            #expect(try !keys().isEmpty)
         }
     }
 
