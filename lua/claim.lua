@@ -3,7 +3,7 @@
 -- Pop and bookkeeping are never separate, so a crash can not lose a room: a claimed room is either back in
 -- the queue or has a lease that recover.lua returns to the head once the deadline (Redis TIME) passes.
 --
--- KEYS[1] queue   zset  room -> arrival time (us; lowest score = head)
+-- KEYS[1] queue   zset  room -> arrival time (us, Redis clock; lowest score = head)
 -- KEYS[2] state   hash  room -> q | f | a | d
 -- KEYS[3] session hash  room -> session key
 -- KEYS[4] lease   zset  room -> lease deadline (ms, Redis clock)
@@ -22,13 +22,12 @@
 --   0  EMPTY           {0}  nothing is queued
 --   2  DROPPED_ORPHAN  {2, room}  the head was not in state q (damaged by hand): dropped; call again
 --  -1  INVALID         {-1, message}  bad arguments: nothing changed
+--- @include "lib/args.lua"
+--- @include "lib/time.lua"
+
 local token, lease = ARGV[1], tonumber(ARGV[2])
-if type(token) ~= 'string' or #token < 1 or #token > 128 then
-  return {-1, 'token must be 1-128 bytes'}
-end
-if not lease or lease < 1 or lease > 86400000 or lease % 1 ~= 0 then
-  return {-1, 'lease must be 1..86400000 ms'}
-end
+local invalid = token_error(token) or lease_error(lease)
+if invalid then return {-1, invalid} end
 if ARGV[3] ~= '0' and ARGV[3] ~= '1' then
   return {-1, 'token use must be 0 or 1'}
 end
@@ -38,8 +37,7 @@ local room = head[1]
 if not room then return {0} end
 if redis.call('HGET', KEYS[2], room) ~= 'q' then return {2, room} end
 
-local now = redis.call('TIME')
-local deadline = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + lease
+local deadline = now_ms() + lease
 redis.call('HSET', KEYS[2], room, 'f')
 redis.call('ZADD', KEYS[4], deadline, room)
 redis.call('HSET', KEYS[5], room, token)

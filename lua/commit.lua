@@ -21,16 +21,12 @@
 --  -2  LEASE_LOST         {-2}  the room is not in flight under this token: nothing changed
 --  -3  AGENT_MISMATCH     {-3, agent held or ''}  the room holds another agent (or none): nothing changed
 --  -1  INVALID            {-1, message}  bad arguments: nothing changed
+--- @include "lib/args.lua"
+--- @include "lib/time.lua"
+
 local room, token, agent = ARGV[1], ARGV[2], ARGV[3]
-if type(room) ~= 'string' or #room > 32 or not room:match('^%d+$') then
-  return {-1, 'room must be 1-32 digits'}
-end
-if type(token) ~= 'string' or #token < 1 or #token > 128 then
-  return {-1, 'token must be 1-128 bytes'}
-end
-if type(agent) ~= 'string' or #agent > 20 or not agent:match('^%d+$') then
-  return {-1, 'agent id must be 1-20 digits'}
-end
+local invalid = room_error(room) or token_error(token) or agent_error(agent)
+if invalid then return {-1, invalid} end
 
 local state = redis.call('HGET', KEYS[1], room)
 local held = redis.call('HGET', KEYS[4], room)
@@ -48,8 +44,7 @@ redis.call('HDEL', KEYS[3], room)
 local since = tonumber(redis.call('HGET', KEYS[5], room) or '')
 local waited = -1
 if since then
-  local now = redis.call('TIME')
-  waited = math.floor((tonumber(now[1]) * 1000000 + tonumber(now[2]) - since) / 1000)
+  waited = math.floor((now_us() - since) / 1000)
   redis.call('HDEL', KEYS[5], room)
 end
 return {1, waited}

@@ -26,16 +26,19 @@
 --   4  ALREADY_ASSIGNED    {4}  assigned for this very session: nothing changed
 --   5  STALE               {5}  the session is older than the one recorded: nothing changed
 --  -1  INVALID             {-1, message}  bad arguments: nothing changed
+--- @include "lib/args.lua"
+--- @include "lib/load.lua"
+--- @include "lib/time.lua"
+--- @include "lib/wake.lua"
+
 local room, session, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
-if type(room) ~= 'string' or #room > 32 or not room:match('^%d+$') then
-  return {-1, 'room must be 1-32 digits'}
-end
+local invalid = room_error(room)
+if invalid then return {-1, invalid} end
 if type(session) ~= 'string' or #session > 19 or not (session == '0' or session:match('^[1-9]%d*$')) then
   return {-1, 'session must be a decimal integer without leading zeros'}
 end
-if not cap or cap < 1 or cap % 1 ~= 0 then
-  return {-1, 'wake cap must be a positive integer'}
-end
+invalid = wake_cap_error(cap)
+if invalid then return {-1, invalid} end
 
 local state = redis.call('HGET', KEYS[2], room)
 local known = redis.call('HGET', KEYS[3], room)
@@ -55,7 +58,7 @@ if state == 'a' then
   redis.call('ZREM', KEYS[10], room)
   if agent then
     redis.call('HDEL', KEYS[4], room)
-    if redis.call('HINCRBY', KEYS[5], agent, -1) <= 0 then redis.call('HDEL', KEYS[5], agent) end
+    decrement_load(5, agent)
   end
   code = 2
 elseif state == 'd' then
@@ -63,12 +66,10 @@ elseif state == 'd' then
   redis.call('HDEL', KEYS[7], room)
 end
 
-local now = redis.call('TIME')
-local arrival = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local arrival = now_us()
 redis.call('ZADD', KEYS[1], arrival, room)
 redis.call('HSET', KEYS[2], room, 'q')
 redis.call('HSET', KEYS[3], room, session)
 redis.call('HSET', KEYS[9], room, arrival)
-redis.call('RPUSH', KEYS[8], 'q')
-redis.call('LTRIM', KEYS[8], -cap, -1)
+push_wake(8, 'q', cap)
 return {code}

@@ -12,21 +12,16 @@
 --   1  EXTENDED    {1, deadline}  the lease now ends at deadline (ms, Redis clock)
 --  -2  LEASE_LOST  {-2}  the room is not in flight under this token: nothing changed
 --  -1  INVALID     {-1, message}  bad arguments: nothing changed
+--- @include "lib/args.lua"
+--- @include "lib/time.lua"
+
 local room, token, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
-if type(room) ~= 'string' or #room > 32 or not room:match('^%d+$') then
-  return {-1, 'room must be 1-32 digits'}
-end
-if type(token) ~= 'string' or #token < 1 or #token > 128 then
-  return {-1, 'token must be 1-128 bytes'}
-end
-if not lease or lease < 1 or lease > 86400000 or lease % 1 ~= 0 then
-  return {-1, 'lease must be 1..86400000 ms'}
-end
+local invalid = room_error(room) or token_error(token) or lease_error(lease)
+if invalid then return {-1, invalid} end
 
 if redis.call('HGET', KEYS[1], room) ~= 'f' or redis.call('HGET', KEYS[3], room) ~= token then
   return {-2}
 end
-local now = redis.call('TIME')
-local deadline = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + lease
+local deadline = now_ms() + lease
 redis.call('ZADD', KEYS[2], deadline, room)
 return {1, deadline}

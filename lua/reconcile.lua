@@ -25,13 +25,17 @@
 --   1  HEALED  {1, agent, room, agent, room, ...}  these rooms were forgotten (one pair per room)
 --   0  NONE    {0}  every agent's books are at or below Qiscus's count (or it was reserved too recently)
 --  -1  INVALID {-1, message}  bad arguments: nothing changed
+--- @include "lib/args.lua"
+--- @include "lib/load.lua"
+--- @include "lib/time.lua"
+--- @include "lib/wake.lua"
+
 local settle, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
 if not settle or settle < 0 or settle > 86400000 or settle % 1 ~= 0 then
   return {-1, 'settle must be 0..86400000 ms'}
 end
-if not cap or cap < 1 or cap % 1 ~= 0 then
-  return {-1, 'wake cap must be a positive integer'}
-end
+local invalid = wake_cap_error(cap)
+if invalid then return {-1, invalid} end
 local pairs_given = (#ARGV - 2) / 2
 if pairs_given % 1 ~= 0 or pairs_given > 500 then
   return {-1, 'agents must be at most 500 pairs of agent id and count'}
@@ -39,9 +43,8 @@ end
 for i = 1, pairs_given do
   local id, count = ARGV[1 + 2 * i], tonumber(ARGV[2 + 2 * i])
   if #id > 15 or not id:match('^%d+$') then return {-1, 'agent id must be 1-15 digits'} end
-  if not count or count < 0 or count > 1000000 or count % 1 ~= 0 then
-    return {-1, 'agent count must be an integer 0..1000000'}
-  end
+  invalid = agent_count_error(count)
+  if invalid then return {-1, invalid} end
 end
 
 -- one past a canonical decimal string, digit by digit (session keys may exceed Lua's exact integers)
@@ -56,13 +59,12 @@ local function successor(key)
   return text
 end
 
-local now = redis.call('TIME')
-local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local now = now_ms()
 local healed = {1}
 for i = 1, pairs_given do
   local agent, count = ARGV[1 + 2 * i], tonumber(ARGV[2 + 2 * i])
   local touched = tonumber(redis.call('HGET', KEYS[5], agent) or '0')
-  if now_ms - touched >= settle then
+  if now - touched >= settle then
     local rooms = redis.call('ZRANGEBYSCORE', KEYS[6], agent, agent, 'LIMIT', 0, 100)
     local excess = #rooms - count
     for j = 1, math.max(excess, 0) do
@@ -71,13 +73,12 @@ for i = 1, pairs_given do
       redis.call('HDEL', KEYS[3], room)
       redis.call('HDEL', KEYS[1], room)
       redis.call('HSET', KEYS[2], room, successor(redis.call('HGET', KEYS[2], room) or '0'))
-      if redis.call('HINCRBY', KEYS[4], agent, -1) <= 0 then redis.call('HDEL', KEYS[4], agent) end
+      decrement_load(4, agent)
       healed[#healed + 1] = agent
       healed[#healed + 1] = room
     end
   end
 end
 if #healed == 1 then return {0} end
-redis.call('RPUSH', KEYS[7], 'c')
-redis.call('LTRIM', KEYS[7], -cap, -1)
+push_wake(7, 'c', cap)
 return healed

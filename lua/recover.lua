@@ -3,7 +3,7 @@
 -- assign call is repeated (Qiscus treats it as already assigned) and the agent is counted once.
 -- Safe to run from every instance at once; bounded by ARGV[1] rooms per call.
 --
--- KEYS[1] queue  zset  room -> arrival time (us; lowest score = head)
+-- KEYS[1] queue  zset  room -> arrival time (us, Redis clock; lowest score = head)
 -- KEYS[2] state  hash  room -> q | f | a | d
 -- KEYS[3] lease  zset  room -> lease deadline (ms)
 -- KEYS[4] owner  hash  room -> token of the worker holding the lease
@@ -17,21 +17,19 @@
 --   1  RECOVERED  {1, room, ...}  these rooms (in queue order) are back at the head
 --   0  NONE       {0}  no lease has expired (expired leases of rooms not in flight are only dropped)
 --  -1  INVALID    {-1, message}  bad arguments: nothing changed
-local batch, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
-if not batch or batch < 1 or batch > 1000 or batch % 1 ~= 0 then
-  return {-1, 'batch must be an integer 1..1000'}
-end
-if not cap or cap < 1 or cap % 1 ~= 0 then
-  return {-1, 'wake cap must be a positive integer'}
-end
+--- @include "lib/args.lua"
+--- @include "lib/queue.lua"
+--- @include "lib/time.lua"
+--- @include "lib/wake.lua"
 
-local now = redis.call('TIME')
-local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_ms, 'LIMIT', 0, batch)
+local batch, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
+local invalid = batch_error(batch) or wake_cap_error(cap)
+if invalid then return {-1, invalid} end
+
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_ms(), 'LIMIT', 0, batch)
 if #expired == 0 then return {0} end
 
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local head = first[2] and tonumber(first[2]) - 1 or 0
+local head = score_ahead_of_head(1)
 local back = {}
 for i = 1, #expired do
   local room = expired[i]
@@ -50,6 +48,5 @@ if #back == 0 then return {0} end
 table.sort(back, function(a, b) return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2]) end)
 local recovered = {1}
 for i = 1, #back do recovered[i + 1] = back[i][2] end
-redis.call('RPUSH', KEYS[5], 'c')
-redis.call('LTRIM', KEYS[5], -cap, -1)
+push_wake(5, 'c', cap)
 return recovered

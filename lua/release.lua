@@ -5,7 +5,7 @@
 -- The session key is kept as a tombstone (raised to ARGV[2] when given), so a late allocation webhook of
 -- the resolved session is recognised as stale by enqueue.lua instead of queueing the room again.
 --
--- KEYS[1]  queue   zset  room -> position (lowest score = head)
+-- KEYS[1]  queue   zset  room -> arrival time (us, Redis clock; lowest score = head)
 -- KEYS[2]  state   hash  room -> q | f | a | d
 -- KEYS[3]  session hash  room -> newest session key seen
 -- KEYS[4]  lease   zset  room -> lease deadline (ms)
@@ -32,16 +32,19 @@
 --                              session BEFORE the one we hold (a late webhook): nothing changed
 --   0  UNKNOWN             {0}  nothing recorded for the room (only the tombstone may be raised)
 --  -1  INVALID             {-1, message}  bad arguments: nothing changed
+--- @include "lib/args.lua"
+--- @include "lib/load.lua"
+--- @include "lib/time.lua"
+--- @include "lib/wake.lua"
+
 local room, floor, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
-if type(room) ~= 'string' or #room > 32 or not room:match('^%d+$') then
-  return {-1, 'room must be 1-32 digits'}
-end
+local invalid = room_error(room)
+if invalid then return {-1, invalid} end
 if type(floor) ~= 'string' or #floor > 19 or not (floor == '' or floor == '0' or floor:match('^[1-9]%d*$')) then
   return {-1, 'session floor must be empty or a decimal integer without leading zeros'}
 end
-if not cap or cap < 1 or cap % 1 ~= 0 then
-  return {-1, 'wake cap must be a positive integer'}
-end
+invalid = wake_cap_error(cap)
+if invalid then return {-1, invalid} end
 
 -- A session's key is the id of the service BEFORE it, so the resolve of the session we hold always carries
 -- a newer id than its key; an id that is not newer resolved an earlier session.
@@ -65,13 +68,11 @@ redis.call('HDEL', KEYS[11], room)
 redis.call('ZREM', KEYS[12], room)
 if held then
   redis.call('HDEL', KEYS[6], room)
-  if redis.call('HINCRBY', KEYS[7], held, -1) <= 0 then redis.call('HDEL', KEYS[7], held) end
-  redis.call('RPUSH', KEYS[10], 'c')
-  redis.call('LTRIM', KEYS[10], -cap, -1)
+  decrement_load(7, held)
+  push_wake(10, 'c', cap)
   if state == 'a' then
     -- the agent really had the room in Qiscus: remember when it left, newest first, 16 at most
-    local now = redis.call('TIME')
-    local at = tostring(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+    local at = tostring(now_ms())
     local times = {at}
     for previous in string.gmatch(redis.call('HGET', KEYS[13], held) or '', '%d+') do
       if #times < 16 then times[#times + 1] = previous end

@@ -33,13 +33,12 @@
 --   0  NO_CAPACITY       {0}  every candidate is at the limit (or there are none): nothing changed
 --  -2  LEASE_LOST        {-2}  the room is not in flight under this token: nothing changed
 --  -1  INVALID           {-1, message}  bad arguments: nothing changed
+--- @include "lib/args.lua"
+--- @include "lib/time.lua"
+
 local room, token, limit, strategy = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-if type(room) ~= 'string' or #room > 32 or not room:match('^%d+$') then
-  return {-1, 'room must be 1-32 digits'}
-end
-if type(token) ~= 'string' or #token < 1 or #token > 128 then
-  return {-1, 'token must be 1-128 bytes'}
-end
+local invalid = room_error(room) or token_error(token)
+if invalid then return {-1, invalid} end
 if not limit or limit < 1 or limit > 10000 or limit % 1 ~= 0 then
   return {-1, 'limit must be an integer 1..10000'}
 end
@@ -57,10 +56,8 @@ end
 local ids, counts = {}, {}
 for i = 1, pairs_given do
   local id, count = ARGV[4 + 2 * i], tonumber(ARGV[5 + 2 * i])
-  if #id > 20 or not id:match('^%d+$') then return {-1, 'agent id must be 1-20 digits'} end
-  if not count or count < 0 or count > 1000000 or count % 1 ~= 0 then
-    return {-1, 'agent count must be an integer 0..1000000'}
-  end
+  invalid = agent_error(id) or agent_count_error(count)
+  if invalid then return {-1, invalid} end
   ids[i], counts[i] = id, count
 end
 
@@ -75,18 +72,17 @@ if pairs_given == 0 then return {0} end
 
 local loads = redis.call('HMGET', KEYS[4], unpack(ids))
 local freed = {}
-local now_ms
+local now
 if window > 0 then
   freed = redis.call('HMGET', KEYS[6], unpack(ids))
-  local now = redis.call('TIME')
-  now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  now = now_ms()
 end
 local best, best_load
 for i = 1, pairs_given do
   local recent = 0
   if freed[i] then
     for at in string.gmatch(freed[i], '%d+') do
-      if now_ms - tonumber(at) <= window then recent = recent + 1 end
+      if now - tonumber(at) <= window then recent = recent + 1 end
     end
   end
   local effective = math.max(tonumber(loads[i] or '0'), counts[i] - recent)
@@ -98,7 +94,6 @@ end
 if not best then return {0} end
 
 local agent = ids[best]
-local now = redis.call('TIME')
-redis.call('HSET', KEYS[5], agent, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+redis.call('HSET', KEYS[5], agent, now_ms())
 redis.call('HSET', KEYS[3], room, agent)
 return {1, agent, redis.call('HINCRBY', KEYS[4], agent, 1)}

@@ -2,7 +2,7 @@
 -- after the cause, e.g. a Qiscus outage or wrong credentials, is fixed). A revived room takes its original
 -- place in line (its arrival time), so it is served before every room that came after it.
 --
--- KEYS[1] queue   zset  room -> arrival time (us; lowest score = head)
+-- KEYS[1] queue   zset  room -> arrival time (us, Redis clock; lowest score = head)
 -- KEYS[2] state   hash  room -> q | f | a | d
 -- KEYS[3] dead    zset  room -> time it was given up (ms)
 -- KEYS[4] reason  hash  room -> why it was given up
@@ -16,16 +16,16 @@
 --   1  REVIVED  {1, room, ...}  these rooms are queued again, oldest first
 --   0  NONE     {0}  no dead room (or the room given is not dead): nothing changed
 --  -1  INVALID  {-1, message}  bad arguments: nothing changed
+--- @include "lib/args.lua"
+--- @include "lib/queue.lua"
+--- @include "lib/wake.lua"
+
 local room, batch, cap = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 if type(room) ~= 'string' or #room > 32 or not (room == '' or room:match('^%d+$')) then
   return {-1, 'room must be empty or 1-32 digits'}
 end
-if not batch or batch < 1 or batch > 1000 or batch % 1 ~= 0 then
-  return {-1, 'batch must be an integer 1..1000'}
-end
-if not cap or cap < 1 or cap % 1 ~= 0 then
-  return {-1, 'wake cap must be a positive integer'}
-end
+local invalid = batch_error(batch) or wake_cap_error(cap)
+if invalid then return {-1, invalid} end
 
 local rooms
 if room ~= '' then
@@ -35,8 +35,7 @@ else
   rooms = redis.call('ZRANGE', KEYS[3], 0, batch - 1)
   if #rooms == 0 then return {0} end
 end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local head = first[2] and tonumber(first[2]) - 1 or 0
+local head = score_ahead_of_head(1)
 local revived = {1}
 for i = 1, #rooms do
   local r = rooms[i]
@@ -51,6 +50,5 @@ for i = 1, #rooms do
   end
 end
 if #revived == 1 then return {0} end
-redis.call('RPUSH', KEYS[6], 'q')
-redis.call('LTRIM', KEYS[6], -cap, -1)
+push_wake(6, 'q', cap)
 return revived

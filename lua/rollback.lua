@@ -3,7 +3,7 @@
 -- ahead of every room that came after it, and rooms given up at once keep their order) or to the
 -- dead set with a reason (dead; after the last retry, or an error no retry can fix).
 --
--- KEYS[1] queue   zset  room -> arrival time (us; lowest score = head)
+-- KEYS[1] queue   zset  room -> arrival time (us, Redis clock; lowest score = head)
 -- KEYS[2] state   hash  room -> q | f | a | d
 -- KEYS[3] lease   zset  room -> lease deadline (ms)
 -- KEYS[4] owner   hash  room -> token of the worker holding the lease
@@ -29,13 +29,15 @@
 --  -2  LEASE_LOST      {-2}  the room is not in flight under this token: nothing changed
 --  -3  AGENT_MISMATCH  {-3, agent held or ''}  the room holds another reservation: nothing changed
 --  -1  INVALID         {-1, message}  bad arguments: nothing changed
+--- @include "lib/args.lua"
+--- @include "lib/load.lua"
+--- @include "lib/queue.lua"
+--- @include "lib/time.lua"
+--- @include "lib/wake.lua"
+
 local room, token, agent, mode, reason, cap = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
-if type(room) ~= 'string' or #room > 32 or not room:match('^%d+$') then
-  return {-1, 'room must be 1-32 digits'}
-end
-if type(token) ~= 'string' or #token < 1 or #token > 128 then
-  return {-1, 'token must be 1-128 bytes'}
-end
+local invalid = room_error(room) or token_error(token)
+if invalid then return {-1, invalid} end
 if type(agent) ~= 'string' or #agent > 20 or not (agent == '' or agent:match('^%d+$')) then
   return {-1, 'agent id must be empty or 1-20 digits'}
 end
@@ -45,9 +47,8 @@ end
 if mode == 'dead' and (type(reason) ~= 'string' or #reason < 1 or #reason > 512) then
   return {-1, 'reason must be 1-512 bytes'}
 end
-if not cap or cap < 1 or cap % 1 ~= 0 then
-  return {-1, 'wake cap must be a positive integer'}
-end
+invalid = wake_cap_error(cap)
+if invalid then return {-1, invalid} end
 
 if redis.call('HGET', KEYS[2], room) ~= 'f' or redis.call('HGET', KEYS[4], room) ~= token then
   return {-2}
@@ -59,21 +60,19 @@ redis.call('ZREM', KEYS[3], room)
 redis.call('HDEL', KEYS[4], room)
 if held then
   redis.call('HDEL', KEYS[5], room)
-  if redis.call('HINCRBY', KEYS[6], held, -1) <= 0 then redis.call('HDEL', KEYS[6], held) end
-  redis.call('RPUSH', KEYS[9], 'c')
-  redis.call('LTRIM', KEYS[9], -cap, -1)
+  decrement_load(6, held)
+  push_wake(9, 'c', cap)
 end
 if mode == 'dead' then
-  local now = redis.call('TIME')
+  local at = now_ms()
   redis.call('HSET', KEYS[2], room, 'd')
-  redis.call('ZADD', KEYS[7], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), room)
+  redis.call('ZADD', KEYS[7], at, room)
   redis.call('HSET', KEYS[8], room, reason)
   return {2}
 end
 local position = tonumber(redis.call('HGET', KEYS[10], room) or '')
 if not position then
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  position = first[2] and tonumber(first[2]) - 1 or 0
+  position = score_ahead_of_head(1)
 end
 redis.call('ZADD', KEYS[1], position, room)
 redis.call('HSET', KEYS[2], room, 'q')

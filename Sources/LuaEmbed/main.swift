@@ -1,5 +1,7 @@
 // LuaEmbed: build-time tool run by EmbedLuaPlugin. Writes a Swift file holding each lua/*.lua source as a
 // raw string literal, so the built binary carries the scripts and `lua/` stays their only copy.
+// A script's `--- @include "lib/file.lua"` lines are expanded first (see IncludeExpander), so each embedded
+// source is one self-contained script; a missing include or an include cycle fails the build.
 // Usage: LuaEmbed <output.swift> <script.lua>...
 import Foundation
 
@@ -30,12 +32,18 @@ var entries: [String] = []
 for path in arguments.dropFirst().sorted() {
     let url = URL(fileURLWithPath: path)
     let name = url.deletingPathExtension().lastPathComponent
-    let source = try String(contentsOf: url, encoding: .utf8)
+    let source: String
+    do {
+        source = try IncludeExpander.expand(script: url)
+    } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        exit(1)
+    }
     let hashes = delimiter(for: source)
     entries.append("    \"\(name)\": \(hashes)\"\"\"\n\(source)\n\"\"\"\(hashes),")
 }
 let file = """
-// Generated at build time by LuaEmbed from lua/*.lua. Do not edit; edit lua/ instead.
+// Generated at build time by LuaEmbed from lua/*.lua (includes expanded). Do not edit; edit lua/ instead.
 enum EmbeddedLua {
     /// Script sources by file name without `.lua`.
     static let sources: [String: String] = [
