@@ -10,13 +10,14 @@
 --   1  NUDGED  {1, queued}  rooms wait (queued = how many): a 'c' token was pushed
 --   0  IDLE    {0}  nothing is queued: nothing changed
 --  -1  INVALID {-1, message}  bad arguments: nothing changed
+--- @include "lib/args.lua"
+--- @include "lib/wake.lua"
+
 local cap = tonumber(ARGV[1])
-if not cap or cap < 1 or cap % 1 ~= 0 then
-  return {-1, 'wake cap must be a positive integer'}
-end
+local invalid = wake_cap_error(cap)
+if invalid then return {-1, invalid} end
 
 local queued = redis.call('ZCARD', KEYS[1])
 if queued == 0 then return {0} end
-redis.call('RPUSH', KEYS[2], 'c')
-redis.call('LTRIM', KEYS[2], -cap, -1)
+push_wake(2, 'c', cap)
 return {1, queued}

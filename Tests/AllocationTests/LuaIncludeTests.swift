@@ -38,7 +38,7 @@ import TestSupport
     }
 
     @Test func noEmbeddedScriptContainsAnInclude() {
-        for script in AllocationScripts.all {
+        for script in ScriptLibrary.scriptsByName.values {
             #expect(!script.source.contains("@include"), "\(script.name).lua was expanded")
         }
     }
@@ -46,7 +46,7 @@ import TestSupport
     @Test func everyHelperIsDefinedAtMostOnceInEveryScript() throws {
         let helpers = try Self.includeFiles().flatMap { Self.helpers(in: $0.text) }
         #expect(Set(helpers).count == helpers.count, "no two include files define the same helper")
-        for script in AllocationScripts.all {
+        for script in ScriptLibrary.scriptsByName.values {
             let defined = Self.helpers(in: script.source)
             for helper in helpers {
                 #expect(defined.filter { $0 == helper }.count <= 1, "\(script.name).lua defines \(helper) once at most")
@@ -57,13 +57,13 @@ import TestSupport
     @Test func everyIncludeFileIsUsedByAScript() throws {
         for file in try Self.includeFiles() {
             let text = file.text.hasSuffix("\n") ? String(file.text.dropLast()) : file.text
-            #expect(AllocationScripts.all.contains { $0.source.contains(text) }, "\(file.path) is included somewhere")
+            #expect(ScriptLibrary.scriptsByName.values.contains { $0.source.contains(text) }, "\(file.path) is included somewhere")
         }
     }
 
     @Test func everyHelperIsCalledByAScript() throws {
         for helper in try Self.includeFiles().flatMap({ Self.helpers(in: $0.text) }) {
-            let called = AllocationScripts.all.contains { script in
+            let called = ScriptLibrary.scriptsByName.values.contains { script in
                 Self.occurrences(of: "\(helper)(", in: script.source) > Self.helpers(in: script.source).filter { $0 == helper }.count
             }
             #expect(called, "\(helper) is called by a script")
@@ -72,7 +72,7 @@ import TestSupport
 
     /// The script's own header (every line before its first include, KEYS to Returns) opens the expanded source.
     @Test func theHeaderComesFirst() throws {
-        for script in AllocationScripts.all {
+        for script in ScriptLibrary.scriptsByName.values {
             let file = try String(contentsOf: Self.luaDirectory.appendingPathComponent("\(script.name).lua"), encoding: .utf8)
             let lines = file.split(separator: "\n", omittingEmptySubsequences: false)
             let firstInclude = lines.firstIndex { $0.contains("@include") } ?? lines.endIndex
@@ -84,10 +84,10 @@ import TestSupport
         }
     }
 
-    @Test func theExpandedScriptsLoad() throws {
-        let redis = try RedisServerProcess.shared.connect()
-        for script in AllocationScripts.all {
-            #expect(try script.load(on: redis).count == 40, "\(script.name).lua loads")
+    @Test func theExpandedScriptsLoad() async throws {
+        let running = try RedisServerProcess.shared.client()
+        for script in ScriptLibrary.scriptsByName.values {
+            #expect(try await script.load(on: running.service).count == 40, "\(script.name).lua loads")
         }
     }
 
@@ -125,7 +125,7 @@ import TestSupport
     }
 
     /// A file included twice, directly and through another include, is expanded once; the result runs.
-    @Test func aFileIncludedTwiceIsExpandedOnce() throws {
+    @Test func aFileIncludedTwiceIsExpandedOnce() async throws {
         let run = try Self.embed([
             "main.lua": """
                 -- main.lua: the first line stays first
@@ -152,8 +152,8 @@ import TestSupport
             return one() + two()
 
             """)
-        let redis = try RedisServerProcess.shared.connect()
-        #expect(try RedisScript(name: "main", source: source).run(on: redis, keys: [], arguments: []).int == 3)
+        let running = try RedisServerProcess.shared.client()
+        #expect(try await running.service.run(RedisScript(name: "main", source: source), keys: [], arguments: []).int == 3)
     }
 
     /// The result of one `LuaEmbed` run.
