@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.8.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -29,8 +31,13 @@ let package = Package(
             name: "CShims",
             linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("microhttpd")]
         ),
-        .target(name: "CSpawn"),
-        .target(name: "ChildProcess", dependencies: ["CSpawn"]),
+        .target(
+            name: "ChildProcess",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
+            ]
+        ),
         .target(name: "Redis", dependencies: ["CHiredis", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "LocalStack", dependencies: ["ChildProcess", "Redis", "HTTPClient", "QiscusSimulator"]),
         .target(name: "HTTPClient", dependencies: ["CShims", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
@@ -79,6 +86,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "ChildProcessTests",
+            dependencies: ["ChildProcess", .product(name: "Subprocess", package: "swift-subprocess")]
         ),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"]),
