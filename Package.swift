@@ -101,7 +101,7 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "QiscusTests", dependencies: ["Qiscus"]),
+        .testTarget(name: "QiscusTests", dependencies: ["Qiscus", "TestSupport"]),
         .testTarget(
             name: "ServiceTests",
             dependencies: ["AllocatorService", "Allocation", "Qiscus", "QiscusSimulator", "HTTPClient", "Redis", "TestSupport"],

@@ -29,12 +29,28 @@ public final class LocalStack: @unchecked Sendable {
         redis = try RedisServer.start(arguments: redisArguments)
         self.redisArguments = redisArguments
         directory = redis.directory
-        let binary = allocator
-        let simulatorPort = try LoopbackPort.free()
-        simulatorURL = "http://127.0.0.1:\(simulatorPort)"
-        simulator = try ChildProcess(binary, ["simulate", "--port", String(simulatorPort), "--agents", String(agents)]
-                                     + simulatorArguments,
-                                     output: directory.appendingPathComponent("simulator.log"))
+        // A free port can be taken by another process before the simulator binds it: try another one.
+        var attempt = 0
+        while true {
+            let port = try LoopbackPort.free()
+            let url = "http://127.0.0.1:\(port)"
+            let process = try ChildProcess(allocator, ["simulate", "--port", String(port), "--agents", String(agents)]
+                                           + simulatorArguments,
+                                           output: redis.directory.appendingPathComponent("simulator.log"))
+            attempt += 1
+            do {
+                let log = directory.appendingPathComponent("simulator.log")
+                try Self.waitUntilAnswering(url + "/sim/state", process: process) {
+                    (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                }
+                simulatorURL = url
+                simulator = process
+                break
+            } catch {
+                process.terminate(grace: 1)
+                if attempt >= 3 { throw error }
+            }
+        }
         var env = ProcessInfo.processInfo.environment
         env["REDIS_URL"] = "redis://127.0.0.1:\(redis.port)/0"
         env["QISCUS_BASE_URL"] = simulatorURL
@@ -44,7 +60,6 @@ public final class LocalStack: @unchecked Sendable {
         env["LOG_LEVEL"] = "info"
         env.merge(environment) { $1 }
         baseEnvironment = env
-        try waitUntilAnswering(simulatorURL + "/sim/state", process: simulator, log: "simulator.log")
         for _ in 0..<instances { try startInstance() }
     }
 
@@ -55,17 +70,32 @@ public final class LocalStack: @unchecked Sendable {
     @discardableResult
     public func startInstance(environment: [String: String] = [:], waitUntilReady: Bool = true) throws -> Int {
         let index = instances.count
-        let port = try LoopbackPort.free()
-        var env = baseEnvironment
-        env["HTTP_PORT"] = String(port)
-        env.merge(environment) { $1 }
-        let process = try ChildProcess(allocator, ["serve"], environment: env,
-                                       output: directory.appendingPathComponent("instance-\(index).log"))
-        instances.append(process)
-        let url = "http://127.0.0.1:\(port)"
-        instanceURLs.append(url)
-        if waitUntilReady { try waitUntilAnswering(url + "/readyz", process: process, log: "instance-\(index).log") }
-        return index
+        var attempt = 0
+        while true {
+            // A free port can be taken by another process before the instance binds it: try another one.
+            attempt += 1
+            let port = try LoopbackPort.free()
+            var env = baseEnvironment
+            env["HTTP_PORT"] = String(port)
+            env.merge(environment) { $1 }
+            let process = try ChildProcess(allocator, ["serve"], environment: env,
+                                           output: directory.appendingPathComponent("instance-\(index).log"))
+            let url = "http://127.0.0.1:\(port)"
+            do {
+                if waitUntilReady {
+                    try Self.waitUntilAnswering(url + "/readyz", process: process) { self.log("instance-\(index)") }
+                }
+            } catch where attempt < 3 && self.log("instance-\(index)").contains("cannot listen") {
+                process.terminate(grace: 1)
+                continue
+            } catch {
+                process.terminate(grace: 1)
+                throw error
+            }
+            instances.append(process)
+            instanceURLs.append(url)
+            return index
+        }
     }
 
     /// Kills redis-server (`kill -9`), runs `whileDown`, and starts it again on the same port and data
@@ -126,7 +156,8 @@ public final class LocalStack: @unchecked Sendable {
         return response.status == 200 ? response.body : nil
     }
 
-    private func waitUntilAnswering(_ url: String, process: ChildProcess, log: String) throws {
+    /// Polls `url` until it answers 200, the process exits, or 15 s pass.
+    private static func waitUntilAnswering(_ url: String, process: ChildProcess, log: () -> String) throws {
         let client = HTTPClient(configuration: .init(connectTimeout: 0.5, totalTimeout: 1))
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
@@ -134,6 +165,6 @@ public final class LocalStack: @unchecked Sendable {
             if !process.isRunning { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        throw LocalStackError("\(url) did not answer; \(log): \(self.log(String(log.dropLast(4))).suffix(800))")
+        throw LocalStackError("\(url) did not answer; log: \(log().suffix(800))")
     }
 }

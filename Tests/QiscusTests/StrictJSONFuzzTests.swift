@@ -1,6 +1,7 @@
 import Foundation
 import Qiscus
 import Testing
+import TestSupport
 
 /// `StrictJSON` against the real Qiscus payloads and seeded random documents. Set `STRICT_JSON_FUZZ_SEED`
 /// to replay a failing seed.
@@ -20,89 +21,95 @@ import Testing
             ?? UInt64.random(in: .min ... .max)
     }
 
-    @Test func everyQiscusFixtureValidates() throws {
-        let fixtures = try Self.fixtures()
-        #expect(fixtures.count >= 6, "found \(fixtures.map(\.name)) in \(Self.fixtureDirectory.path)")
-        for fixture in fixtures {
-            #expect(throws: Never.self, "\(fixture.name)") { try StrictJSON.validate(fixture.bytes) }
+    @Test func everyQiscusFixtureValidates() async throws {
+        try await onThread {
+            let fixtures = try Self.fixtures()
+            #expect(fixtures.count >= 6, "found \(fixtures.map(\.name)) in \(Self.fixtureDirectory.path)")
+            for fixture in fixtures {
+                #expect(throws: Never.self, "\(fixture.name)") { try StrictJSON.validate(fixture.bytes) }
+            }
+            let directory = Self.fixtureDirectory
+            for name in ["caa-webhook-new", "caa-webhook-returning"] {
+                let data = try Data(contentsOf: directory.appendingPathComponent("\(name).json"))
+                #expect(try StrictJSON.decode(AllocationWebhook.self, from: data).roomID == "57491250")
+            }
+            let resolve = try Data(contentsOf: directory.appendingPathComponent("resolve-webhook.json"))
+            #expect(try StrictJSON.decode(ResolveWebhook.self, from: resolve).sessionFloor == "88123401")
         }
-        let directory = Self.fixtureDirectory
-        for name in ["caa-webhook-new", "caa-webhook-returning"] {
-            let data = try Data(contentsOf: directory.appendingPathComponent("\(name).json"))
-            #expect(try StrictJSON.decode(AllocationWebhook.self, from: data).roomID == "57491250")
-        }
-        let resolve = try Data(contentsOf: directory.appendingPathComponent("resolve-webhook.json"))
-        #expect(try StrictJSON.decode(ResolveWebhook.self, from: resolve).sessionFloor == "88123401")
     }
 
     /// Random byte mutations of the fixtures: each result validates or throws a `StrictJSONError` with an
     /// offset inside the document (a crash or a trap fails the whole run), and whatever validates is JSON
     /// to Foundation too.
-    @Test func mutatedFixturesValidateOrThrow() throws {
-        let seed = Self.seed()
-        var random = SplitMix64(seed: seed)
-        let fixtures = try Self.fixtures().map(\.bytes)
-        let jsonBytes = Array(#"{}[]":,0123456789 -+.eE\/*'truefalsnlNaI"#.utf8) + [0x09, 0x0A, 0x0D, 0x0C, 0x00, 0xC0, 0xED, 0xEF, 0xFF]
-        var accepted = 0, rejected = 0
-        var failures: [String] = []
-        for _ in 0..<6_000 {
-            var bytes = fixtures[Int.random(in: 0..<fixtures.count, using: &random)]
-            for _ in 0...Int.random(in: 0...3, using: &random) {
-                bytes = Self.mutate(bytes, jsonBytes: jsonBytes, using: &random)
-            }
-            do {
-                try StrictJSON.validate(bytes)
-                accepted += 1
-                if !Self.foundationParses(bytes), failures.count < 10 {
-                    failures.append("accepted, but not JSON to Foundation: \(Self.show(bytes))")
+    @Test func mutatedFixturesValidateOrThrow() async throws {
+        try await onThread {
+            let seed = Self.seed()
+            var random = SplitMix64(seed: seed)
+            let fixtures = try Self.fixtures().map(\.bytes)
+            let jsonBytes = Array(#"{}[]":,0123456789 -+.eE\/*'truefalsnlNaI"#.utf8) + [0x09, 0x0A, 0x0D, 0x0C, 0x00, 0xC0, 0xED, 0xEF, 0xFF]
+            var accepted = 0, rejected = 0
+            var failures: [String] = []
+            for _ in 0..<6_000 {
+                var bytes = fixtures[Int.random(in: 0..<fixtures.count, using: &random)]
+                for _ in 0...Int.random(in: 0...3, using: &random) {
+                    bytes = Self.mutate(bytes, jsonBytes: jsonBytes, using: &random)
                 }
-            } catch {
-                rejected += 1
-                if !(0...bytes.count).contains(error.offset), failures.count < 10 {
-                    failures.append("\(error) is outside the \(bytes.count) bytes: \(Self.show(bytes))")
+                do {
+                    try StrictJSON.validate(bytes)
+                    accepted += 1
+                    if !Self.foundationParses(bytes), failures.count < 10 {
+                        failures.append("accepted, but not JSON to Foundation: \(Self.show(bytes))")
+                    }
+                } catch let error as StrictJSONError {
+                    rejected += 1
+                    if !(0...bytes.count).contains(error.offset), failures.count < 10 {
+                        failures.append("\(error) is outside the \(bytes.count) bytes: \(Self.show(bytes))")
+                    }
                 }
             }
+            #expect(failures.isEmpty, "seed \(seed) (replay with STRICT_JSON_FUZZ_SEED=\(seed)):\n\(failures.joined(separator: "\n"))")
+            #expect(accepted >= 300 && rejected >= 3_000, "seed \(seed): \(accepted) accepted, \(rejected) rejected")
         }
-        #expect(failures.isEmpty, "seed \(seed) (replay with STRICT_JSON_FUZZ_SEED=\(seed)):\n\(failures.joined(separator: "\n"))")
-        #expect(accepted >= 300 && rejected >= 3_000, "seed \(seed): \(accepted) accepted, \(rejected) rejected")
     }
 
     /// Random valid documents (unique keys, random escapes and whitespace) validate; the same documents with
     /// one planted fault are refused for that fault.
-    @Test func generatedDocumentsAndPlantedFaults() throws {
-        let seed = Self.seed()
-        var random = SplitMix64(seed: seed)
-        var failures: [String] = []
-        func fail(_ problem: String, _ bytes: [UInt8]) {
-            if failures.count < 10 { failures.append("\(problem): \(Self.show(bytes))") }
-        }
-        var faults: [StrictJSONError.Reason: Int] = [:]
-        for _ in 0..<3_000 {
-            let tree = GeneratedJSON.random(using: &random)
-            let valid = tree.render(using: &random)
-            do {
-                try StrictJSON.validate(valid)
-            } catch {
-                fail("a valid document was refused: \(error)", valid)
+    @Test func generatedDocumentsAndPlantedFaults() async throws {
+        try await onThread {
+            let seed = Self.seed()
+            var random = SplitMix64(seed: seed)
+            var failures: [String] = []
+            func fail(_ problem: String, _ bytes: [UInt8]) {
+                if failures.count < 10 { failures.append("\(problem): \(Self.show(bytes))") }
             }
-            if !Self.foundationParses(valid) {
-                fail("the generator wrote something Foundation does not parse", valid)
-            }
+            var faults: [StrictJSONError.Reason: Int] = [:]
+            for _ in 0..<3_000 {
+                let tree = GeneratedJSON.random(using: &random)
+                let valid = tree.render(using: &random)
+                do {
+                    try StrictJSON.validate(valid)
+                } catch {
+                    fail("a valid document was refused: \(error)", valid)
+                }
+                if !Self.foundationParses(valid) {
+                    fail("the generator wrote something Foundation does not parse", valid)
+                }
 
-            let (faulty, expected) = Self.plantFault(in: tree, using: &random)
-            let bytes = faulty.render(using: &random)
-            do {
-                try StrictJSON.validate(bytes)
-                fail("a document with a planted \(expected) was accepted", bytes)
-            } catch {
-                faults[expected, default: 0] += 1
-                if error.reason != expected { fail("\(error), expected \(expected)", bytes) }
-                if !(0...bytes.count).contains(error.offset) { fail("\(error) is outside the document", bytes) }
+                let (faulty, expected) = Self.plantFault(in: tree, using: &random)
+                let bytes = faulty.render(using: &random)
+                do {
+                    try StrictJSON.validate(bytes)
+                    fail("a document with a planted \(expected) was accepted", bytes)
+                } catch let error as StrictJSONError {
+                    faults[expected, default: 0] += 1
+                    if error.reason != expected { fail("\(error), expected \(expected)", bytes) }
+                    if !(0...bytes.count).contains(error.offset) { fail("\(error) is outside the document", bytes) }
+                }
             }
+            #expect(failures.isEmpty, "seed \(seed) (replay with STRICT_JSON_FUZZ_SEED=\(seed)):\n\(failures.joined(separator: "\n"))")
+            #expect(faults.count >= 12, "seed \(seed): only \(faults.keys.count) kinds of fault were planted: \(faults)")
+            #expect(faults[.duplicateKey, default: 0] >= 300, "seed \(seed): \(faults)")
         }
-        #expect(failures.isEmpty, "seed \(seed) (replay with STRICT_JSON_FUZZ_SEED=\(seed)):\n\(failures.joined(separator: "\n"))")
-        #expect(faults.count >= 12, "seed \(seed): only \(faults.keys.count) kinds of fault were planted: \(faults)")
-        #expect(faults[.duplicateKey, default: 0] >= 300, "seed \(seed): \(faults)")
     }
 
     // MARK: - Helpers
