@@ -41,7 +41,7 @@ public final class AllocatorService: Sendable {
 
     /// Loads the scripts (when Redis answers; `/readyz` reports it otherwise), starts the server, the
     /// workers and the timers.
-    public func start() throws {
+    public func start(hooks: TestHooks = TestHooks()) throws {
         do {
             try pool.withConnection { try AllocationScripts.loadAll(on: $0) }
         } catch {
@@ -59,7 +59,7 @@ public final class AllocatorService: Sendable {
                                                 timeout: configuration.qiscusTimeoutSeconds)
         let instance = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let shouldStop: @Sendable () -> Bool = { [stopping] in stopping.isSet }
-        let checkpoint = Self.crashCheckpoint(configuration.crashAt)
+        let checkpoint = Self.crashCheckpoint(hooks.crashAt)
         // Every allocation task shares one Redis multiplexer and one gateway (libcurl multi): an allocation
         // waiting on the API holds no thread. One listener thread blocks on the wake list for the idle ones.
         let redis = RedisMultiplexer(configuration: configuration.redis)

@@ -13,13 +13,9 @@ struct RequeueDead: ParsableCommand {
     @Option(help: "Only this room (default: every dead room).") var room: String?
 
     func run() throws {
-        let environment = ServiceConfiguration.mergedEnvironment()
-        guard let app = environment["QISCUS_APP_ID"], !app.isEmpty else {
-            throw ValidationError("QISCUS_APP_ID is not set")
-        }
-        let store = AllocationStore(keys: try Keyspace(prefix: environment["KEY_PREFIX"] ?? "caa", app: app))
-        let connection = RedisConnection(configuration: try RedisConfiguration(
-            url: environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0"))
+        let config = try Bootstrap.configuration { try StoreConfiguration.load() }
+        let store = AllocationStore(keys: try config.keyspace)
+        let connection = RedisConnection(configuration: config.redis)
         var total = 0
         while true {
             let result = try store.revive(room: room, batch: 1000, on: connection)

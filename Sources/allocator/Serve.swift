@@ -11,18 +11,12 @@ struct Serve: ParsableCommand {
         abstract: "Run the webhook server and the allocation workers (configured by environment, see README).")
 
     func run() throws {
-        let config: ServiceConfiguration
-        do {
-            config = try ServiceConfiguration.load()
-        } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("allocator: \(error)\n".utf8))
-            throw ExitCode(78) // EX_CONFIG
-        }
+        let (config, hooks) = try Bootstrap.configuration { (try ServiceConfiguration.load(), try TestHooks.load()) }
         let logger = Bootstrap.logging(level: config.logLevel, label: "allocator")
         let registry = Bootstrap.metrics()
         let service = try AllocatorService(configuration: config, registry: registry, logger: logger)
         do {
-            try service.start()
+            try service.start(hooks: hooks)
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)

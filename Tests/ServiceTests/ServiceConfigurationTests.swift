@@ -4,7 +4,7 @@ import Logging
 import Redis
 import Testing
 
-/// `ServiceConfiguration.load`: defaults, every variable, bad values, `.env`.
+/// `ServiceConfiguration.load`: defaults, every variable, bad values, `.env`, the test-only crash hook.
 @Suite struct ServiceConfigurationTests {
     static let secret = "sk-7f3a9c1e-VERY-SECRET-b2d4"
     static let required = ["QISCUS_APP_ID": "demo-app", "QISCUS_SECRET_KEY": secret]
@@ -49,6 +49,10 @@ import Testing
         #expect(c.reconcileSeconds == 15)
         #expect(c.keyPrefix == "caa")
         #expect(c.logLevel == .info)
+        #expect(c.httpThreads == 4)
+        #expect(c.qiscusMaxAttempts == 5)
+        #expect(c.qiscusCountLagSeconds == 10)
+        #expect(c.shutdownDrainSeconds == 5)
         #expect(try c.keyspace.queue == "caa:{demo-app}:queue")
     }
 
@@ -58,9 +62,13 @@ import Testing
             "QISCUS_BASE_URL": "https://multichannel.qiscus.com", "MAX_CUSTOMERS_PER_AGENT": "5",
             "WEBHOOK_SECRET": "hook-secret", "WORKER_CONCURRENCY": "16", "LEASE_SECONDS": "60",
             "QISCUS_TIMEOUT_SECONDS": "2.5", "RECONCILE_SECONDS": "3", "KEY_PREFIX": "alloc", "LOG_LEVEL": "DEBUG",
-            "HTTP_THREADS": "6",
+            "HTTP_THREADS": "6", "QISCUS_MAX_ATTEMPTS": "3", "QISCUS_COUNT_LAG_SECONDS": "2.5",
+            "SHUTDOWN_DRAIN_SECONDS": "0",
         ])
         #expect(c.httpThreads == 6)
+        #expect(c.qiscusMaxAttempts == 3)
+        #expect(c.qiscusCountLagSeconds == 2.5)
+        #expect(c.shutdownDrainSeconds == 0)
         #expect(c.httpHost == "127.0.0.1")
         #expect(c.httpPort == 9191)
         #expect(c.redis == RedisConfiguration(host: "redis.internal", port: 6380, username: "alloc", password: "p@ss",
@@ -104,6 +112,11 @@ import Testing
         ("QISCUS_APP_ID", ["QISCUS_APP_ID": ""]),
         ("QISCUS_APP_ID", ["QISCUS_APP_ID": "app{1}"]),
         ("QISCUS_SECRET_KEY", ["QISCUS_SECRET_KEY": " "]),
+        ("QISCUS_MAX_ATTEMPTS", ["QISCUS_MAX_ATTEMPTS": "21"]),
+        ("QISCUS_COUNT_LAG_SECONDS", ["QISCUS_COUNT_LAG_SECONDS": "-1"]),
+        ("SHUTDOWN_DRAIN_SECONDS", ["SHUTDOWN_DRAIN_SECONDS": "301"]),
+        ("SHUTDOWN_DRAIN_SECONDS", ["SHUTDOWN_DRAIN_SECONDS": "-0.5"]),
+        ("SHUTDOWN_DRAIN_SECONDS", ["SHUTDOWN_DRAIN_SECONDS": "soon"]),
     ]
 
     @Test(arguments: badValues)
@@ -158,11 +171,12 @@ import Testing
         try """
         # written by the test
         QISCUS_APP_ID=from-file
-        export QISCUS_SECRET_KEY="quoted secret # not a comment"
-        MAX_CUSTOMERS_PER_AGENT=3 # a comment
-        WORKER_CONCURRENCY = 4
-        KEY_PREFIX='filepre'
+        QISCUS_SECRET_KEY=secret#with=signs
+        MAX_CUSTOMERS_PER_AGENT=3
+          WORKER_CONCURRENCY = 4
+        KEY_PREFIX=filepre
         LOG_LEVEL=warning
+        SHUTDOWN_DRAIN_SECONDS=12
 
         not a variable line
         """.write(to: file, atomically: true, encoding: .utf8)
@@ -170,11 +184,12 @@ import Testing
         let c = try ServiceConfiguration.load(environment: ["MAX_CUSTOMERS_PER_AGENT": "7", "LOG_LEVEL": "error"],
                                               dotEnv: file)
         #expect(c.qiscusAppID == "from-file")
-        #expect(c.qiscusSecretKey == "quoted secret # not a comment")
+        #expect(c.qiscusSecretKey == "secret#with=signs")
         #expect(c.maxCustomersPerAgent == 7, "the real environment wins over .env")
         #expect(c.logLevel == .error, "the real environment wins over .env")
         #expect(c.workerConcurrency == 4)
         #expect(c.keyPrefix == "filepre")
+        #expect(c.shutdownDrainSeconds == 12)
 
         // A bad value in .env is named like one from the environment.
         try "QISCUS_APP_ID=a\nQISCUS_SECRET_KEY=b\nHTTP_PORT=99999\n".write(to: file, atomically: true, encoding: .utf8)
@@ -184,6 +199,61 @@ import Testing
         #expect(fromFile?.variable == "HTTP_PORT")
         // ...and the environment can override it.
         #expect(try ServiceConfiguration.load(environment: ["HTTP_PORT": "81"], dotEnv: file).httpPort == 81)
+    }
+
+    @Test func theAsynchronousLoadReadsTheSame() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent(".env")
+        try "QISCUS_APP_ID=from-file\nQISCUS_SECRET_KEY=s\nHTTP_PORT=9001\n".write(to: file, atomically: true, encoding: .utf8)
+        let c = try await ServiceConfiguration.load(environment: ["HTTP_PORT": "9002"], dotEnv: file)
+        #expect(c.qiscusAppID == "from-file")
+        #expect(c.httpPort == 9002)
+    }
+
+    static let refusedDotEnvLines = [
+        "export QISCUS_SECRET_KEY=\(secret)",
+        "QISCUS_SECRET_KEY=\"\(secret)\"",
+        "QISCUS_SECRET_KEY='\(secret)'",
+        "QISCUS_SECRET_KEY=\(secret) # the key",
+    ]
+
+    /// swift-configuration takes `.env` lines as written; what a shell (or the service's earlier reader) would
+    /// have read differently is refused, naming the variable and never showing the value.
+    @Test(arguments: refusedDotEnvLines)
+    func dotEnvLinesAShellWouldReadOtherwiseAreRefused(line: String) throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent(".env")
+        try "QISCUS_APP_ID=demo-app\n\(line)\n".write(to: file, atomically: true, encoding: .utf8)
+        let error = #expect(throws: ConfigurationError.self) {
+            try ServiceConfiguration.load(environment: [:], dotEnv: file)
+        }
+        #expect(error?.variable == "QISCUS_SECRET_KEY")
+        #expect(error?.description.contains(".env") == true, "\(String(describing: error))")
+        #expect(error?.description.contains(Self.secret) == false)
+        // The real environment wins over such a line too.
+        #expect(try ServiceConfiguration.load(environment: ["QISCUS_SECRET_KEY": "real"], dotEnv: file).qiscusSecretKey == "real")
+    }
+
+    @Test func anUnreadableDotEnvIsAConfigurationError() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let error = #expect(throws: ConfigurationError.self) {
+            // A directory where the file should be.
+            try Self.load([:], dotEnv: directory)
+        }
+        #expect(error?.description.hasPrefix("configuration error: ") == true)
+    }
+
+    @Test func theCrashHookIsNoPartOfTheConfiguration() throws {
+        #expect(try Self.load(["ALLOCATOR_CRASH_AT": "nowhere"]).qiscusAppID == "demo-app")
+        #expect(try TestHooks.load(environment: [:]) == TestHooks())
+        #expect(try TestHooks.load(environment: ["ALLOCATOR_CRASH_AT": "reserved"]).crashAt == .reserved)
+        let error = #expect(throws: ConfigurationError.self) {
+            try TestHooks.load(environment: ["ALLOCATOR_CRASH_AT": "nowhere"])
+        }
+        #expect(error?.variable == "ALLOCATOR_CRASH_AT")
     }
 
     @Test func aMissingDotEnvFileIsNoError() throws {
