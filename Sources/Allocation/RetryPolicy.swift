@@ -6,7 +6,9 @@ public struct RetryPolicy: Sendable, Equatable {
     public var baseDelay: Double
     public var maxDelay: Double
 
-    public init(attempts: Int = 4, baseDelay: Double = 0.2, maxDelay: Double = 5) {
+    /// The defaults are what `allocator serve` uses with its default configuration (`QISCUS_MAX_ATTEMPTS` and
+    /// `LEASE_SECONDS`, whose defaults live in the service's settings table; a service test holds them equal).
+    public init(attempts: Int = 5, baseDelay: Double = 0.5, maxDelay: Double = 5) {
         precondition(attempts >= 1 && baseDelay >= 0 && maxDelay >= baseDelay)
         self.attempts = attempts
         self.baseDelay = baseDelay

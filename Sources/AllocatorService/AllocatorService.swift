@@ -29,10 +29,12 @@ public final class AllocatorService: Sendable {
     let group: ServiceGroup
     let logger: Logger
 
-    /// - Parameter signals: the signals that start a graceful shutdown (none for a service run in-process by
-    ///   the demo, which calls ``triggerGracefulShutdown()``).
+    /// - Parameters:
+    ///   - hooks: test-only behaviour (the crash tests'); none by default.
+    ///   - signals: the signals that start a graceful shutdown (none for a service run in-process by the demo,
+    ///     which calls ``triggerGracefulShutdown()``).
     public init(configuration: ServiceConfiguration, registry: PrometheusCollectorRegistry, logger: Logger,
-                signals: [UnixSignal] = [.sigterm, .sigint]) throws {
+                hooks: TestHooks = TestHooks(), signals: [UnixSignal] = [.sigterm, .sigint]) throws {
         self.configuration = configuration
         self.logger = logger
         let redis = RedisClient(configuration: configuration.redis)
@@ -49,7 +51,8 @@ public final class AllocatorService: Sendable {
         let settle = (configuration.qiscusCountLagSeconds + 2 * configuration.qiscusTimeoutSeconds) * 1000
         let housekeeper = Housekeeper(store: store, gateway: gateway, reconcileInterval: .seconds(configuration.reconcileSeconds),
                                       settleMilliseconds: Int(settle), logger: logger)
-        let pool = AllocationPool(workers: Self.workers(configuration, store: store, gateway: gateway, wake: wake, logger: logger),
+        let pool = AllocationPool(workers: Self.workers(configuration, hooks: hooks, store: store, gateway: gateway,
+                                                        wake: wake, logger: logger),
                                   wake: wake)
         let routes = WebhookRoutes(store: store, readiness: readiness, secret: configuration.webhookSecret,
                                    registry: registry, logger: logger)
@@ -90,18 +93,13 @@ public final class AllocatorService: Sendable {
     /// The port the webhook server listens on (0 until it does).
     public var port: UInt16 { server.port }
 
-    private static func workers(_ configuration: ServiceConfiguration, store: AllocationStore, gateway: any AgentGateway,
-                                wake: WakeSignal, logger: Logger) -> [AllocationWorker] {
-        let settings = WorkerSettings(limit: configuration.maxCustomersPerAgent,
-                                      leaseMilliseconds: configuration.leaseSeconds * 1000,
-                                      retry: RetryPolicy(attempts: configuration.qiscusMaxAttempts, baseDelay: 0.5,
-                                                         maxDelay: max(1, Double(configuration.leaseSeconds) / 6)),
-                                      releaseWindowMilliseconds: Int(configuration.qiscusCountLagSeconds * 1000))
+    private static func workers(_ configuration: ServiceConfiguration, hooks: TestHooks, store: AllocationStore,
+                                gateway: any AgentGateway, wake: WakeSignal, logger: Logger) -> [AllocationWorker] {
         let instance = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let checkpoint = crashCheckpoint(configuration.crashAt)
+        let checkpoint = crashCheckpoint(hooks.crashAt)
         return (0..<configuration.workerConcurrency).map { index in
             AllocationWorker(name: "\(instance)-w\(index)", store: store, gateway: gateway, wake: wake,
-                             settings: settings, logger: logger, checkpoint: checkpoint)
+                             settings: configuration.workerSettings, logger: logger, checkpoint: checkpoint)
         }
     }
 

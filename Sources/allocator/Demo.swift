@@ -34,7 +34,7 @@ struct Demo: AsyncParsableCommand {
         try simulatorServer.start()
         defer { simulatorServer.stop() }
 
-        var config = try ServiceConfiguration.load(environment: [
+        var config = try await ServiceConfiguration.load(environment: [
             "REDIS_URL": redisURL, "QISCUS_BASE_URL": "http://127.0.0.1:\(simulatorServer.port)",
             "QISCUS_APP_ID": "sim-app", "QISCUS_SECRET_KEY": "sim-secret", "HTTP_HOST": "127.0.0.1",
             "HTTP_PORT": String(try LoopbackPort.free()), "SHUTDOWN_DRAIN_SECONDS": "0",

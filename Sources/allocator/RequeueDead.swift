@@ -13,13 +13,9 @@ struct RequeueDead: AsyncParsableCommand {
     @Option(help: "Only this room (default: every dead room).") var room: String?
 
     func run() async throws {
-        let environment = ServiceConfiguration.mergedEnvironment()
-        guard let app = environment["QISCUS_APP_ID"], !app.isEmpty else {
-            throw ValidationError("QISCUS_APP_ID is not set")
-        }
-        let redis = RedisClient(configuration: try RedisConfiguration(
-            url: environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0"))
-        let store = AllocationStore(keys: try Keyspace(prefix: environment["KEY_PREFIX"] ?? "caa", app: app), redis: redis)
+        let config = try await Bootstrap.configuration { try await StoreConfiguration.load() }
+        let redis = RedisClient(configuration: config.redis)
+        let store = AllocationStore(keys: try config.keyspace, redis: redis)
         let total = try await redis.withRunning { _ in
             var total = 0
             while true {

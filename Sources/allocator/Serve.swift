@@ -5,22 +5,19 @@ import Logging
 import Metrics
 import Prometheus
 
-/// `allocator serve`: the webhook server and the allocation workers, configured from the environment.
+/// `allocator serve`: the webhook server and the allocation workers, configured from the environment; runs
+/// until SIGTERM or SIGINT and a graceful shutdown (see `AllocatorService`).
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the webhook server and the allocation workers (configured by environment, see README).")
 
     func run() async throws {
-        let config: ServiceConfiguration
-        do {
-            config = try ServiceConfiguration.load()
-        } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("allocator: \(error)\n".utf8))
-            throw ExitCode(78) // EX_CONFIG
+        let (config, hooks) = try await Bootstrap.configuration {
+            (try await ServiceConfiguration.load(), try TestHooks.load())
         }
         let logger = Bootstrap.logging(level: config.logLevel, label: "allocator")
         let registry = Bootstrap.metrics()
-        let service = try AllocatorService(configuration: config, registry: registry, logger: logger)
+        let service = try AllocatorService(configuration: config, registry: registry, logger: logger, hooks: hooks)
         do {
             try await service.run()
         } catch {

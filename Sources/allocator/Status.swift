@@ -8,27 +8,23 @@ import Redis
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the queue and agent loads from Redis.")
 
-    @Option(help: "Redis URL (default: $REDIS_URL or redis://127.0.0.1:6379/0).")
+    @Option(help: "Redis URL (default: $REDIS_URL or \(Settings.Store.redisURL.defaultText ?? "")).")
     var redisURL: String?
 
     @Option(help: "Qiscus app id whose keys to read (default: $QISCUS_APP_ID).")
     var app: String?
 
-    @Option(help: "Key prefix (default: $KEY_PREFIX or caa).")
+    @Option(help: "Key prefix (default: $KEY_PREFIX or \(Settings.Store.keyPrefix.defaultText ?? "")).")
     var keyPrefix: String?
 
     @Flag(help: "Print the JSON of GET /v1/status instead of text.")
     var json = false
 
     func run() async throws {
-        let environment = ServiceConfiguration.mergedEnvironment()
-        let url = redisURL ?? environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
-        guard let app = app ?? environment["QISCUS_APP_ID"] else {
-            throw ValidationError("QISCUS_APP_ID is not set (or pass --app)")
-        }
-        let redis = RedisClient(configuration: try RedisConfiguration(url: url))
-        let store = AllocationStore(keys: try Keyspace(prefix: keyPrefix ?? environment["KEY_PREFIX"] ?? "caa", app: app),
-                                    redis: redis)
+        let overrides = ["REDIS_URL": redisURL, "QISCUS_APP_ID": app, "KEY_PREFIX": keyPrefix].compactMapValues { $0 }
+        let config = try await Bootstrap.configuration { try await StoreConfiguration.load(overrides: overrides) }
+        let redis = RedisClient(configuration: config.redis)
+        let store = AllocationStore(keys: try config.keyspace, redis: redis)
         let (summary, dead) = try await redis.withRunning { _ in (try await store.summary(), try await store.deadRooms(limit: 20)) }
         if json {
             let status = ServiceStatus(summary: summary, dead: dead)
@@ -37,7 +33,7 @@ struct Status: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(status), as: UTF8.self))
             return
         }
-        print("app \(app) at \(redis.configuration.redacted)")
+        print("app \(config.qiscusAppID) at \(config.redis.redacted)")
         print("queued \(summary.queued)  in flight \(summary.inFlight)  dead \(summary.dead)")
         for (agent, load) in summary.loads.sorted(by: { $0.key < $1.key }) { print("agent \(agent): \(load)") }
         for room in dead { print("dead \(room.room): \(room.reason)") }

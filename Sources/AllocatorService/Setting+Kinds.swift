@@ -1,0 +1,91 @@
+import Allocation
+import Foundation
+import Logging
+import Redis
+
+extension Setting where Value == String {
+    /// Any text.
+    static func text(_ name: String, _ presence: SettingPresence, isSecret: Bool = false,
+                     meaning: String) -> Setting<String> {
+        Setting(name, presence, allowed: "text", isSecret: isSecret, meaning: meaning) { $0 }
+    }
+
+    /// An `http://` or `https://` URL with a host.
+    static func httpURL(_ name: String, _ presence: SettingPresence, meaning: String) -> Setting<String> {
+        Setting(name, presence, allowed: "http(s) URL", meaning: meaning) { text throws(SettingRefusal) in
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw SettingRefusal("must be an http(s) URL")
+            }
+            return text
+        }
+    }
+
+    /// One part of the Redis key names (`<prefix>:{<app id>}:<name>`).
+    static func keyPart(_ name: String, _ presence: SettingPresence, meaning: String) -> Setting<String> {
+        Setting(name, presence, allowed: "1-128 characters without braces or spaces",
+                meaning: meaning) { text throws(SettingRefusal) in
+            // Keyspace checks its two parts alike.
+            guard (try? Keyspace(prefix: text, app: text)) != nil else {
+                throw SettingRefusal("must be 1-128 characters without braces or spaces", showsValue: false)
+            }
+            return text
+        }
+    }
+}
+
+extension Setting where Value == Int {
+    /// A whole number in `range`.
+    static func integer(_ name: String, _ presence: SettingPresence, in range: ClosedRange<Int>,
+                        meaning: String) -> Setting<Int> {
+        let allowed = "\(range.lowerBound)...\(range.upperBound)"
+        return Setting(name, presence, allowed: allowed, meaning: meaning) { text throws(SettingRefusal) in
+            guard let number = Int(text), range.contains(number) else {
+                throw SettingRefusal("must be a whole number in \(allowed)")
+            }
+            return number
+        }
+    }
+}
+
+extension Setting where Value == Double {
+    /// A number of seconds in `range`.
+    static func seconds(_ name: String, _ presence: SettingPresence, in range: ClosedRange<Double>,
+                        meaning: String) -> Setting<Double> {
+        let allowed = "\(range.lowerBound)...\(range.upperBound)"
+        return Setting(name, presence, allowed: allowed, meaning: meaning) { text throws(SettingRefusal) in
+            guard let number = Double(text), range.contains(number) else {
+                throw SettingRefusal("must be a number of seconds in \(allowed)")
+            }
+            return number
+        }
+    }
+}
+
+extension Setting where Value == RedisConfiguration {
+    /// `redis://[user:password@]host:port/db`.
+    static func redisURL(_ name: String, _ presence: SettingPresence, meaning: String) -> Setting<RedisConfiguration> {
+        Setting(name, presence, allowed: "redis://[user:password@]host:port/db", isSecret: true,
+                meaning: meaning) { text throws(SettingRefusal) in
+            do {
+                return try RedisConfiguration(url: text)
+            } catch RedisError.invalidURL(let reason) {
+                throw SettingRefusal("is not a usable redis:// URL: \(reason)", showsValue: false)
+            } catch {
+                throw SettingRefusal("is not a usable redis:// URL", showsValue: false)
+            }
+        }
+    }
+}
+
+extension Setting where Value == Logger.Level {
+    /// A swift-log level, in any case.
+    static func logLevel(_ name: String, _ presence: SettingPresence, meaning: String) -> Setting<Logger.Level> {
+        let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+        return Setting(name, presence, allowed: levels, meaning: meaning) { text throws(SettingRefusal) in
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                throw SettingRefusal("must be one of \(levels)", showsValue: false)
+            }
+            return level
+        }
+    }
+}

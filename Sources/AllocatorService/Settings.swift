@@ -1,0 +1,80 @@
+import Logging
+import Redis
+
+/// Every environment variable of the service, one entry each: name, default, allowed values, meaning. The
+/// loading and its checks are driven from here, and no other place holds a default; README.md's table and
+/// `.example.env` list the same variables (a test holds them to it). Each component reads its own section.
+public enum Settings {
+    /// The webhook server.
+    public enum HTTP {
+        public static let host = Setting.text(
+            "HTTP_HOST", .defaulted("0.0.0.0"), meaning: "webhook server address")
+        public static let port = Setting.integer(
+            "HTTP_PORT", .defaulted("8080"), in: 0...65535, meaning: "webhook server port (0: any free port)")
+        public static let threads = Setting.integer(
+            "HTTP_THREADS", .defaulted("4"), in: 1...256,
+            meaning: "webhook server threads; each blocks on one Redis call per webhook")
+        public static let webhookSecret = Setting.text(
+            "WEBHOOK_SECRET", .optional, isSecret: true,
+            meaning: "when set, webhooks must carry it as ?secret= (or header X-Webhook-Secret)")
+        static let all: [any AnySetting] = [host, port, threads, webhookSecret]
+    }
+
+    /// Where the queue and the agents' books live: all that `allocator status` and `requeue-dead` read.
+    public enum Store {
+        public static let redisURL = Setting.redisURL(
+            "REDIS_URL", .defaulted("redis://127.0.0.1:6379/0"), meaning: "the Redis server")
+        public static let appID = Setting.keyPart(
+            "QISCUS_APP_ID", .required(hint: "your Qiscus app code"),
+            meaning: "the Qiscus app: API credential, and part of every Redis key")
+        public static let keyPrefix = Setting.keyPart(
+            "KEY_PREFIX", .defaulted("caa"), meaning: "Redis keys are <prefix>:{<app id>}:<name>")
+        static let all: [any AnySetting] = [redisURL, appID, keyPrefix]
+    }
+
+    /// The Qiscus Omnichannel API.
+    public enum Qiscus {
+        public static let baseURL = Setting.httpURL(
+            "QISCUS_BASE_URL", .defaulted("https://omnichannel.qiscus.com"), meaning: "API base")
+        public static let secretKey = Setting.text(
+            "QISCUS_SECRET_KEY", .required(hint: "Settings > Secret Key in Qiscus"), isSecret: true,
+            meaning: "API credential; never logged")
+        public static let timeoutSeconds = Setting.seconds(
+            "QISCUS_TIMEOUT_SECONDS", .defaulted("5"), in: 0.1...300, meaning: "per API request")
+        public static let maxAttempts = Setting.integer(
+            "QISCUS_MAX_ATTEMPTS", .defaulted("5"), in: 1...20,
+            meaning: "tries per Qiscus call before the room goes to the dead list")
+        public static let countLagSeconds = Setting.seconds(
+            "QISCUS_COUNT_LAG_SECONDS", .defaulted("10"), in: 0...3600,
+            meaning: "how far Qiscus's current_customer_count may lag real assignments")
+        static let all: [any AnySetting] = [baseURL, secretKey, timeoutSeconds, maxAttempts, countLagSeconds]
+    }
+
+    /// The allocation tasks and the housekeeping timers.
+    public enum Worker {
+        public static let maxCustomersPerAgent = Setting.integer(
+            "MAX_CUSTOMERS_PER_AGENT", .defaulted("2"), in: 1...10_000, meaning: "active rooms one agent may hold")
+        public static let workerConcurrency = Setting.integer(
+            "WORKER_CONCURRENCY", .defaulted("8"), in: 1...1024, meaning: "allocations in flight per instance")
+        public static let leaseSeconds = Setting.integer(
+            "LEASE_SECONDS", .defaulted("30"), in: 1...86_400,
+            meaning: "claim lease; must exceed twice QISCUS_TIMEOUT_SECONDS")
+        public static let reconcileSeconds = Setting.seconds(
+            "RECONCILE_SECONDS", .defaulted("15"), in: 0.1...86_400,
+            meaning: "period of the re-check of the queue head and of agent counts")
+        static let all: [any AnySetting] = [maxCustomersPerAgent, workerConcurrency, leaseSeconds, reconcileSeconds]
+    }
+
+    /// The service process: its logs and its shutdown.
+    public enum Service {
+        public static let logLevel = Setting.logLevel(
+            "LOG_LEVEL", .defaulted("info"), meaning: "swift-log level")
+        public static let shutdownDrainSeconds = Setting.seconds(
+            "SHUTDOWN_DRAIN_SECONDS", .defaulted("5"), in: 0...300,
+            meaning: "on SIGTERM, /readyz is 503 at once while webhooks are still accepted this long")
+        static let all: [any AnySetting] = [logLevel, shutdownDrainSeconds]
+    }
+
+    /// Every variable.
+    public static let all: [any AnySetting] = HTTP.all + Store.all + Qiscus.all + Worker.all + Service.all
+}
