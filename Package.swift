@@ -40,10 +40,11 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
             ]
         ),
-        .target(name: "Redis", dependencies: ["CHiredis", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        .target(name: "ServiceThread", dependencies: [.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        .target(name: "Redis", dependencies: ["CHiredis", "ServiceThread", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "LocalStack", dependencies: ["ChildProcess", "Redis", "HTTPClient", "QiscusSimulator"]),
-        .target(name: "HTTPClient", dependencies: ["CShims", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
-        .target(name: "HTTPServer", dependencies: ["CShims", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        .target(name: "HTTPClient", dependencies: ["CShims", "ServiceThread", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        .target(name: "HTTPServer", dependencies: ["CShims", "ServiceThread", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "Qiscus", dependencies: ["HTTPClient"]),
         .target(name: "QiscusSimulator", dependencies: ["HTTPServer", "HTTPClient"]),
         .target(

@@ -50,7 +50,7 @@ struct WebhookRoutes: Sendable {
 
     func allocate(_ request: ServerRequest) throws -> ServerResponse {
         let payload = try webhook(request, as: AllocationWebhook.self)
-        let code = try storing(room: payload.roomID) {
+        let code = try storing("the webhook", room: payload.roomID) {
             try store.runWaiting(Enqueue(room: payload.roomID, session: payload.sessionKey)).code
         }
         let status = switch code {
@@ -64,7 +64,7 @@ struct WebhookRoutes: Sendable {
 
     func resolve(_ request: ServerRequest) throws -> ServerResponse {
         let payload = try webhook(request, as: ResolveWebhook.self)
-        let result = try storing(room: payload.roomID) {
+        let result = try storing("the webhook", room: payload.roomID) {
             try store.runWaiting(Release(room: payload.roomID, sessionFloor: payload.sessionFloor))
         }
         let status = switch result.code {
@@ -124,17 +124,18 @@ struct WebhookRoutes: Sendable {
         }
     }
 
-    /// Runs a storage step; a Redis outage is a 503 (nothing was stored; the sender may retry).
-    private func storing<T>(room: String, _ body: () throws -> T) throws -> T {
+    /// Runs a Redis step for `what`; a Redis that can not store is a 503 (nothing was stored; the sender may
+    /// retry) and turns readiness off until the next probe passes.
+    private func storing<T>(_ what: String, room: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as RedisError where error.isUnavailable {
             readiness.update(problem: "Redis can not store webhooks: \(error)")
-            logger.error("Redis unreachable; webhook refused with 503", metadata: ["room": "\(room)", "error": "\(error)"])
+            logger.error("Redis can not store; answered 503", metadata: ["what": "\(what)", "room": "\(room)", "error": "\(error)"])
             throw HTTPError(503, code: "redis_unavailable", message: "storage is unavailable; retry later")
         } catch {
-            logger.error("webhook failed", metadata: ["room": "\(room)", "error": "\(error)"])
-            throw HTTPError(500, code: "internal", message: "the webhook could not be stored")
+            logger.error("Redis step failed", metadata: ["what": "\(what)", "room": "\(room)", "error": "\(error)"])
+            throw HTTPError(500, code: "internal", message: "\(what) could not be handled")
         }
     }
 
@@ -147,7 +148,7 @@ struct WebhookRoutes: Sendable {
     }
 
     private func status() throws -> ServerResponse {
-        try storing(room: "-") {
+        try storing("the status", room: "-") {
             .json(ServiceStatus(summary: try store.summaryWaiting(), dead: try store.deadRoomsWaiting(limit: 100)))
         }
     }

@@ -1,6 +1,7 @@
 import CShims
 import Foundation
 import ServiceLifecycle
+import ServiceThread
 import Synchronization
 
 /// An HTTP client for many requests in flight at once from any number of tasks: one libcurl multi handle
@@ -19,13 +20,7 @@ public final class HTTPMultiClient: Service, Sendable {
     /// Drives the transfers until graceful shutdown or cancellation; then fails what is still in flight and
     /// returns. Requests sent before it starts wait for it; requests sent after it ended fail at once.
     public func run() async throws {
-        await withTaskCancellationOrGracefulShutdownHandler {
-            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-                loop.start { finished.resume() }
-            }
-        } onCancelOrGracefulShutdown: { [loop] in
-            loop.stop()
-        }
+        await ServiceThread.run(name: "http-multi", loop: { [loop] in loop.run() }, stop: { [loop] in loop.stop() })
     }
 
     /// Sends the request and returns the response whatever its status; throws only transport errors (and
@@ -80,21 +75,6 @@ final class TransferLoop: @unchecked Sendable {
 
     func nextID() -> UInt64 { ids.add(1, ordering: .relaxed).newValue }
 
-    /// Starts the loop thread (once); `onExit` runs when it ends after ``stop()``.
-    func start(onExit: @escaping @Sendable () -> Void) {
-        let first = incoming.withLock { state in
-            defer { state.started = true }
-            return !state.started
-        }
-        guard first else { return onExit() }
-        let thread = Thread { [self] in
-            run()
-            onExit()
-        }
-        thread.name = "http-multi"
-        thread.start()
-    }
-
     func submit(_ job: Job) {
         let accepted = incoming.withLock { state -> Bool in
             if state.stopped { return false }
@@ -122,7 +102,13 @@ final class TransferLoop: @unchecked Sendable {
 
     /// Starts new transfers, drives libcurl, hands finished responses back, and sleeps in `curl_multi_poll`
     /// until a socket is ready, a timeout of libcurl's is due, or ``submit(_:)`` wakes it.
+    /// A second run of it returns at once (the handles belong to one thread).
     func run() {
+        let first = incoming.withLock { state in
+            defer { state.started = true }
+            return !state.started
+        }
+        guard first else { return }
         while true {
             let (jobs, cancelled, stopped) = incoming.withLock { state in
                 defer {

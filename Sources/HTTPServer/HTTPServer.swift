@@ -1,6 +1,7 @@
 import CShims
 import Foundation
 import ServiceLifecycle
+import ServiceThread
 import Synchronization
 
 /// An HTTP/1.1 server over libmicrohttpd with a pool of threads that libmicrohttpd owns. Handlers run on those
@@ -74,14 +75,7 @@ public final class HTTPServer: Service, Sendable {
         try start()
         try? await gracefulShutdown()
         // MHD_stop_daemon joins libmicrohttpd's threads: wait for it on a thread of its own, not a task's.
-        await withCheckedContinuation { (stopped: CheckedContinuation<Void, Never>) in
-            let thread = Thread { [self] in
-                stop()
-                stopped.resume()
-            }
-            thread.name = "http-stop"
-            thread.start()
-        }
+        await ServiceThread.offload(name: "http-stop") { [self] in stop() }
     }
 
     /// Stops accepting, waits for the pool threads to finish their requests, and closes the socket.

@@ -1,5 +1,6 @@
 import Dispatch
 import ServiceLifecycle
+import ServiceThread
 import Synchronization
 
 /// The one way this service talks to Redis: one connection shared by any number of tasks (and of threads a C
@@ -25,13 +26,7 @@ public final class RedisClient: Service, Sendable {
     /// Runs the I/O thread until graceful shutdown or cancellation. Commands sent before it starts wait for
     /// it; commands sent after it ended fail with `RedisError.closed`.
     public func run() async throws {
-        await withTaskCancellationOrGracefulShutdownHandler {
-            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-                core.start { finished.resume() }
-            }
-        } onCancelOrGracefulShutdown: { [core] in
-            core.stop()
-        }
+        await ServiceThread.run(name: "redis-io", loop: { [core] in core.loop() }, stop: { [core] in core.stop() })
     }
 
     /// Runs one command. An error *reply* is returned as `.error`, not thrown.

@@ -41,21 +41,6 @@ final class RedisIOCore: @unchecked Sendable {
 
     func nextID() -> UInt64 { ids.add(1, ordering: .relaxed).newValue }
 
-    /// Starts the I/O thread (once); `onExit` runs when it ends after ``stop()``.
-    func start(onExit: @escaping @Sendable () -> Void) {
-        let first = state.withLock { state in
-            defer { state.started = true }
-            return !state.started
-        }
-        guard first else { return onExit() }
-        let thread = Thread { [self] in
-            loop()
-            onExit()
-        }
-        thread.name = "redis-io"
-        thread.start()
-    }
-
     func submit(_ job: Job) {
         let accepted = state.withLock { state -> Bool in
             if state.stopped { return false }
@@ -82,7 +67,14 @@ final class RedisIOCore: @unchecked Sendable {
         ready.signal()
     }
 
-    private func loop() {
+    /// The I/O loop, run by ``RedisClient/run()`` on a thread of its own until ``stop()``; a second run of it
+    /// returns at once (the connection belongs to one thread).
+    func loop() {
+        let first = state.withLock { state in
+            defer { state.started = true }
+            return !state.started
+        }
+        guard first else { return }
         while true {
             let (batch, stopped) = state.withLock { state -> ([Job], Bool) in
                 var count = 0, size = 0

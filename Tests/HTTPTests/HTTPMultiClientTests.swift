@@ -55,7 +55,7 @@ import TestSupport
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
         #expect(statuses == Array(repeating: 200, count: 40))
-        #expect(Date().timeIntervalSince(started) < 4, "requests ran one after the other")
+        #expect(Date().timeIntervalSince(started) < 8, "requests ran one after the other (that takes 12 s)")
     }
 
     @Test func reusesConnections() async throws {
@@ -109,7 +109,7 @@ import TestSupport
         try await Task.sleep(for: .milliseconds(200))
         request.cancel()
         await #expect(throws: HTTPClientError.cancelled) { try await request.value }
-        #expect(ContinuousClock.now - started < .seconds(2), "the 3 s request was aborted")
+        #expect(ContinuousClock.now - started < .seconds(2.9), "the 3 s request was aborted, not answered")
         #expect(client.inFlight == 0)
     }
 

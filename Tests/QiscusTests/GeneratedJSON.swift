@@ -1,3 +1,5 @@
+import TestSupport
+
 /// A JSON document built at random and rendered byte by byte with random whitespace and random (valid)
 /// escapes, so the same key comes out differently each time. Faults can be planted in it: `raw` nodes are
 /// written as they are, containers can carry a trailing comma, and objects may repeat a key.

@@ -4,7 +4,7 @@ import Redis
 import Testing
 import TestSupport
 
-/// The HTTP interface of `allocator serve` (DESIGN.md section 3), against real processes: redis-server,
+/// The HTTP interface of `allocator serve` (docs/interface.md), against real processes: redis-server,
 /// `allocator simulate` and one `allocator serve`.
 @Suite(.serialized) struct WebhookInterfaceTests {
     static let room = "57491250"
