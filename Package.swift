@@ -4,7 +4,7 @@ import PackageDescription
 /// Custom agent allocation service for Qiscus Omnichannel.
 ///
 /// Each C library sits behind one small Swift module (`Redis`, `HTTPClient`, `HTTPServer`); the variadic
-/// C entry points go through `CShims`. The Lua scripts in `lua/` are the single source: the `EmbedLuaPlugin`
+/// C entry points go through one shim target per library (`CCurl`, `CMicroHTTPD`), which only forwards. The Lua scripts in `lua/` are the single source: the `EmbedLuaPlugin`
 /// compiles them into the `Allocation` module at build time, so the binary runs from any directory.
 let package = Package(
     name: "qiscus-agent-allocator",
@@ -29,10 +29,8 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
-        .target(
-            name: "CShims",
-            linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("microhttpd")]
-        ),
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "CMicroHTTPD", linkerSettings: [.linkedLibrary("microhttpd")]),
         .target(
             name: "ChildProcess",
             dependencies: [
@@ -43,8 +41,8 @@ let package = Package(
         .target(name: "ServiceThread", dependencies: [.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "Redis", dependencies: ["CHiredis", "ServiceThread", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "LocalStack", dependencies: ["ChildProcess", "Redis", "HTTPClient", "QiscusSimulator"]),
-        .target(name: "HTTPClient", dependencies: ["CShims", "ServiceThread", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
-        .target(name: "HTTPServer", dependencies: ["CShims", "ServiceThread", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "ServiceThread", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "ServiceThread", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "Qiscus", dependencies: ["HTTPClient"]),
         .target(name: "QiscusSimulator", dependencies: ["HTTPServer", "HTTPClient"]),
         .target(

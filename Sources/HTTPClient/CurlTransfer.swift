@@ -1,4 +1,4 @@
-import CShims
+import CCurl
 import Foundation
 
 /// One libcurl easy handle with what a transfer needs around it (error buffer, header list, response sink),

@@ -1,4 +1,4 @@
-import CShims
+import CCurl
 import Foundation
 
 /// A blocking HTTP client over one libcurl easy handle, reused across requests so connections stay alive.

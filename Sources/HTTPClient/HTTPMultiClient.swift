@@ -1,4 +1,4 @@
-import CShims
+import CCurl
 import Foundation
 import ServiceLifecycle
 import ServiceThread

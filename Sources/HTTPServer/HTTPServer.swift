@@ -1,4 +1,4 @@
-import CShims
+import CMicroHTTPD
 import Foundation
 import ServiceLifecycle
 import ServiceThread
@@ -52,21 +52,27 @@ public final class HTTPServer: Service, Sendable {
 
     /// Starts listening; returns once the socket is bound.
     public func start() throws(HTTPServerError) {
+        let failure = HTTPServerError.startFailed(host: configuration.host, port: configuration.port)
+        guard let address = ListenAddress(host: configuration.host, port: configuration.port) else { throw failure }
+        // Internal polling threads over epoll: a pool of `threads`, or a thread per connection (poll) when 0.
+        var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_ITC.rawValue
+        flags |= configuration.threads == 0 ? MHD_USE_THREAD_PER_CONNECTION.rawValue | MHD_USE_POLL.rawValue
+                                            : MHD_USE_EPOLL.rawValue
+        if address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
         let started: Bool = daemon.withLock { current in
             if current != nil { return true }
             let context = Unmanaged.passUnretained(self).toOpaque()
-            let host = configuration.host == "0.0.0.0" ? "" : configuration.host
-            guard let handle = caa_mhd_start(host, configuration.port, UInt32(max(0, configuration.threads)),
-                                             UInt32(max(0, configuration.connectionTimeout)),
-                                             accessHandler, context, completedHandler, nil,
-                                             unescapeHandler, max(0, configuration.connectionMemoryLimit)) else {
-                return false
+            let handle = address.withSockaddr { sockaddr in
+                caa_mhd_start_daemon(UInt32(flags), configuration.port, accessHandler, context, completedHandler, nil,
+                                     UInt32(max(1, configuration.threads)), UInt32(max(0, configuration.connectionTimeout)),
+                                     unescapeHandler, max(0, configuration.connectionMemoryLimit), sockaddr)
             }
+            guard let handle else { return false }
             current = handle
             boundPort.store(caa_mhd_bound_port(handle), ordering: .releasing)
             return true
         }
-        if !started { throw .startFailed(host: configuration.host, port: configuration.port) }
+        if !started { throw failure }
     }
 
     /// Starts listening, serves until graceful shutdown or cancellation, then stops (requests being handled are

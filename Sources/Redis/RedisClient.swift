@@ -115,7 +115,7 @@ extension RedisClient {
     private func wait(_ commands: [[String]], fallback: [String]? = nil) throws -> [RedisReply] {
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<Result<[RedisReply], any Error>?>(nil)
-        core.submit(RedisIOCore.Job(id: core.nextID(), commands: commands, fallback: fallback, interruptible: false) { outcome in
+        core.submitWaiting(RedisIOCore.Job(id: core.nextID(), commands: commands, fallback: fallback, interruptible: false) { outcome in
             result.withLock { $0 = outcome }
             done.signal()
         })
