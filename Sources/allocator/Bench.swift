@@ -16,13 +16,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Allocations in flight per instance (WORKER_CONCURRENCY) in the throughput runs.") var workers = 64
     @Option(help: "Run only these measurements (comma separated: ingest, latency, throughput).")
     var only: String?
+    @Option(help: "The allocator binary whose simulate and serve are measured (default: this one), e.g. an older build to compare with on the same machine.")
+    var allocator: String?
 
     private func wanted(_ name: String) -> Bool {
         only.map { $0.split(separator: ",").contains { $0 == name } } ?? true
     }
 
     func run() throws {
-        let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let binary = allocator ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         var rows: [(String, String)] = []
         let raw = try Self.rawRedisRate(connections: connections, seconds: seconds)
         rows.append(("raw Redis LPUSH via hiredis (\(connections) connections)", String(format: "%.0f ops/s (1.00)", raw.rate)))
@@ -65,6 +67,7 @@ struct Bench: ParsableCommand {
                                     result.rate, result.rate / raw.rate, result.commands, result.roundTrips,
                                     result.peakRSS.map { String(format: "%.1f MB", $0) }.joined(separator: " / "))))
                 rows.append(("", result.cpu.text))
+                rows.append(("", "Redis commands per allocation: " + result.commandMix))
             }
         }
         print(Self.machine(redisVersion: raw.version))
@@ -150,6 +153,8 @@ struct Bench: ParsableCommand {
         var rate: Double
         /// Commands Redis ran for clients (scripts, blocking pops, transactions), per allocation.
         var commands: Double
+        /// The same by command, e.g. `evalsha 3.98, blpop 0.03`.
+        var commandMix: String
         /// Network round trips the instances made to Redis (a command, or a pipeline of them), per allocation.
         var roundTrips: Double
         var peakRSS: [Double]
@@ -175,14 +180,14 @@ struct Bench: ParsableCommand {
         // Round trips are the commands clients send: the scripts (whose inner calls Redis counts as commands
         // too, so total_commands_processed would overstate them), wake-up blocks and transactions.
         let topLevel: Set<String> = ["evalsha", "eval", "blpop", "multi", "exec", "ping", "script"]
-        func commands() throws -> Double {
+        func commands() throws -> [String: Double] {
             let info = try redis.execute(["INFO", "commandstats"]).string ?? ""
-            return info.split(separator: "\r\n").reduce(0) { sum, line in
+            return info.split(separator: "\r\n").reduce(into: [:]) { counts, line in
                 guard line.hasPrefix("cmdstat_"), let colon = line.firstIndex(of: ":"),
-                      topLevel.contains(String(line[line.index(line.startIndex, offsetBy: 8)..<colon])),
+                      case let name = String(line[line.index(line.startIndex, offsetBy: 8)..<colon]), topLevel.contains(name),
                       let calls = line.split(separator: ",").first?.split(separator: "=").last.flatMap({ Double($0) })
-                else { return sum }
-                return sum + calls
+                else { return }
+                counts[name] = calls
             }
         }
         let poller = HTTPClient()
@@ -207,11 +212,16 @@ struct Bench: ParsableCommand {
             Thread.sleep(forTimeInterval: 0.02)
         }
         let commandsAfter = try commands()
+        let share = max(1, Double(assigned))
+        let mix = commandsAfter.map { ($0.key, ($0.value - (commandsBefore[$0.key] ?? 0)) / share) }
+            .filter { $0.1 >= 0.005 }.sorted { $0.1 > $1.1 }
+            .map { String(format: "%@ %.2f", $0.0, $0.1) }.joined(separator: ", ")
         let roundTripsAfter = try (0..<instances).map { try roundTrips(stack, instance: $0) }.reduce(0, +)
         let cpu = zip(pids, cpuBefore).map { ($0.map(cpuSeconds).reduce(0, +) - $1) * 1e6 / Double(max(1, assigned)) }
         let rss = (0..<instances).map { peakRSS(pid: stack.instance($0).pid) }
         return Throughput(rate: Double(assigned) / max(0.001, last.timeIntervalSince(start)),
-                          commands: assigned > 0 ? (commandsAfter - commandsBefore) / Double(assigned) : 0,
+                          commands: assigned > 0 ? (commandsAfter.values.reduce(0, +) - commandsBefore.values.reduce(0, +)) / Double(assigned) : 0,
+                          commandMix: mix,
                           roundTrips: assigned > 0 ? (roundTripsAfter - roundTripsBefore) / Double(assigned) : 0, peakRSS: rss,
                           cpu: CPUShare(instances: cpu[0], simulator: cpu[1], redis: cpu[2], loadGenerator: cpu[3]))
     }

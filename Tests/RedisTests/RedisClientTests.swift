@@ -25,16 +25,35 @@ import TestSupport
         #expect(pipelines < commands, "concurrent commands were written one round trip each")
     }
 
-    @Test func threadsOfACLibraryWaitOnTheSameQueue() async throws {
+    /// Threads that wait (and drive the connection themselves when it is free) and tasks that suspend share
+    /// one queue: every reply reaches its caller, and a waiting thread's MULTI/EXEC stays whole.
+    @Test func threadsOfACLibraryAndTasksShareTheQueue() async throws {
         let running = try RedisServerProcess.shared.client()
         let redis = running.service
         let key = "client:" + TestKeys.uniqueApp()
         let threads = 32, increments = 100
-        let failures = await runThreads(threads) { _ in
-            for _ in 0..<increments { try redis.executeWaiting(["INCR", key]) }
+        async let tasks: Void = withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<200 { group.addTask { try await redis.execute(["INCR", key]) } }
+            try await group.waitForAll()
         }
+        let failures = await runThreads(threads) { thread in
+            for step in 0..<increments {
+                if step % 10 == 0 {
+                    let replies = try redis.pipelineWaiting([["MULTI"], ["INCR", key], ["INCR", key], ["EXEC"]])
+                    let results = (replies.last?.array ?? []).compactMap(\.int)
+                    guard results.count == 2, results[1] == results[0] + 1 else { throw TestSupportError("split: \(replies)") }
+                } else {
+                    let mine = "\(key):\(thread)"
+                    try redis.executeWaiting(["SET", mine, String(step)])
+                    guard try redis.executeWaiting(["GET", mine]).string == String(step) else {
+                        throw TestSupportError("thread \(thread) got another caller's reply")
+                    }
+                }
+            }
+        }
+        try await tasks
         #expect(failures.isEmpty, "\(failures)")
-        #expect(try await redis.execute(["GET", key]).int == Int64(threads * increments))
+        #expect(try await redis.execute(["GET", key]).int == Int64(200 + threads * increments / 10 * 2))
     }
 
     @Test func aPipelineIsNeverInterleavedWithOtherCallers() async throws {
