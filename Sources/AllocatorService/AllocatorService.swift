@@ -56,9 +56,13 @@ public final class AllocatorService: Sendable {
                                   wake: wake)
         let routes = WebhookRoutes(store: store, readiness: readiness, secret: configuration.webhookSecret,
                                    registry: registry, logger: logger)
+        let refusals = RefusalLog(logger: logger)
         server = HTTPServer(configuration: .init(host: configuration.httpHost, port: configuration.httpPort,
-                                                 threads: configuration.httpThreads, maxBodyBytes: 64 * 1024),
-                            router: routes.router)
+                                                 threads: configuration.httpThreads, maxBodyBytes: 64 * 1024,
+                                                 connectionTimeout: configuration.httpIdleTimeoutSeconds,
+                                                 maxConnections: configuration.httpMaxConnections,
+                                                 maxConnectionsPerAddress: configuration.httpMaxConnectionsPerIP),
+                            router: routes.router, onRefusal: { refusals.record($0) })
         let probe = ReadinessProbe(store: store, readiness: readiness, interval: .seconds(1), logger: logger)
         let drain = ShutdownDrain(readiness: readiness, seconds: configuration.shutdownDrainSeconds, logger: logger)
         let services: [(String, any Service)] = [
@@ -76,6 +80,16 @@ public final class AllocatorService: Sendable {
 
     /// Runs every service until a signal (or ``triggerGracefulShutdown()``) and the graceful shutdown end.
     public func run() async throws {
+        // Every connection is a file: room for the connection limit plus Redis, the API and the logs.
+        let wanted = configuration.httpMaxConnections + 256
+        let files = OpenFilesLimit.raise(toward: wanted)
+        if files.soft < wanted {
+            logger.warning("the open-files limit is below HTTP_MAX_CONNECTIONS; connections beyond it fail at accept", metadata: [
+                "open_files_soft": "\(files.soft)", "open_files_hard": "\(files.hard)", "wanted": "\(wanted)",
+            ])
+        } else {
+            logger.info("open-files limit", metadata: ["open_files_soft": "\(files.soft)", "open_files_hard": "\(files.hard)"])
+        }
         logger.info("allocator serving", metadata: [
             "http": "\(configuration.httpHost):\(configuration.httpPort)", "redis": "\(configuration.redis.redacted)",
             "qiscus": "\(configuration.qiscusBaseURL)", "app": "\(configuration.qiscusAppID)",

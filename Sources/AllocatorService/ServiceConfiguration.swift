@@ -13,6 +13,12 @@ public struct ServiceConfiguration: Sendable {
     /// cores `make bench` ingest was 18,500-25,000 webhooks/s with 4, 18,700-24,000 with 3, 14,600-22,300 with 2.
     public var httpThreads: Int
     public var webhookSecret: String?
+    /// `HTTP_MAX_CONNECTIONS`: connections open at once, all clients together.
+    public var httpMaxConnections: Int
+    /// `HTTP_MAX_CONNECTIONS_PER_IP`: connections open at once from one client address (0: no limit).
+    public var httpMaxConnectionsPerIP: Int
+    /// `HTTP_IDLE_TIMEOUT_SECONDS`: a connection that sends nothing this long is closed.
+    public var httpIdleTimeoutSeconds: Int
     public var redis: RedisConfiguration
     public var qiscusAppID: String
     public var keyPrefix: String
@@ -39,6 +45,9 @@ public struct ServiceConfiguration: Sendable {
         httpPort = UInt16(try source.value(http.port))
         httpThreads = try source.value(http.threads)
         webhookSecret = try source.optionalValue(http.webhookSecret)
+        httpMaxConnections = try source.value(http.maxConnections)
+        httpMaxConnectionsPerIP = try source.value(http.maxConnectionsPerIP)
+        httpIdleTimeoutSeconds = try source.value(http.idleTimeoutSeconds)
 
         let store = try StoreConfiguration(reading: source)
         redis = store.redis

@@ -17,7 +17,17 @@ public enum Settings {
         public static let webhookSecret = Setting.text(
             "WEBHOOK_SECRET", .optional, isSecret: true,
             meaning: "when set, webhooks must carry it as ?secret= (or header X-Webhook-Secret)")
-        static let all: [any AnySetting] = [host, port, threads, webhookSecret]
+        public static let maxConnections = Setting.integer(
+            "HTTP_MAX_CONNECTIONS", .defaulted("10000"), in: 1...1_000_000,
+            meaning: "connections open at once, all clients together; at the limit new ones wait until one closes (RLIMIT_NOFILE is raised to fit)")
+        public static let maxConnectionsPerIP = Setting.integer(
+            "HTTP_MAX_CONNECTIONS_PER_IP", .defaulted("64"), in: 0...1_000_000,
+            meaning: "connections open at once from one client address; 0 turns the limit off (behind a reverse proxy)")
+        public static let idleTimeoutSeconds = Setting.integer(
+            "HTTP_IDLE_TIMEOUT_SECONDS", .defaulted("10"), in: 1...3600,
+            meaning: "a connection that sends nothing this long is closed")
+        static let all: [any AnySetting] = [host, port, threads, webhookSecret, maxConnections, maxConnectionsPerIP,
+                                            idleTimeoutSeconds]
     }
 
     /// Where the queue and the agents' books live: all that `allocator status` and `requeue-dead` read.

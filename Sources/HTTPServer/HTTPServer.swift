@@ -18,31 +18,63 @@ public final class HTTPServer: Service, Sendable {
         /// handlers that block for long, such as the simulator's injected latency).
         public var threads: Int
         public var maxBodyBytes: Int
-        /// Idle connections are closed after this many seconds.
+        /// A connection that sends nothing for this many seconds is closed (libmicrohttpd has only inactivity
+        /// timeouts: a client that trickles a byte now and then is bounded by ``maxConnectionsPerAddress``).
         public var connectionTimeout: Int
         /// libmicrohttpd's memory pool per connection (request line, headers, read buffer). It is zeroed for
         /// every request, so a smaller pool is cheaper; bodies stream through it in pieces.
         public var connectionMemoryLimit: Int
+        /// Connections open at once from all clients. At the limit libmicrohttpd stops accepting: a new
+        /// connection waits in the kernel's listen backlog until one closes (split among the polling threads).
+        public var maxConnections: Int
+        /// Connections open at once from one client address; more are closed at accept. 0: no limit (behind a
+        /// reverse proxy every connection comes from the proxy's address).
+        public var maxConnectionsPerAddress: Int
 
         public init(host: String = "0.0.0.0", port: UInt16 = 8080, threads: Int = 4, maxBodyBytes: Int = 64 * 1024,
-                    connectionTimeout: Int = 30, connectionMemoryLimit: Int = 16 * 1024) {
+                    connectionTimeout: Int = 30, connectionMemoryLimit: Int = 16 * 1024, maxConnections: Int = 10_000,
+                    maxConnectionsPerAddress: Int = 0) {
             self.host = host
             self.port = port
             self.threads = threads
             self.maxBodyBytes = maxBodyBytes
             self.connectionTimeout = connectionTimeout
             self.connectionMemoryLimit = connectionMemoryLimit
+            self.maxConnections = maxConnections
+            self.maxConnectionsPerAddress = maxConnectionsPerAddress
+        }
+    }
+
+    /// A connection closed at accept.
+    public enum Refusal: Sendable, Equatable {
+        /// ``Configuration/maxConnections`` were open and libmicrohttpd closed a connection it had accepted
+        /// (rare: at the limit it stops accepting instead).
+        case connectionLimit
+        /// ``Configuration/maxConnectionsPerAddress`` were open from this client address.
+        case addressLimit(String)
+
+        /// A label for metrics.
+        public var reason: String {
+            switch self {
+            case .connectionLimit: return "connection_limit"
+            case .addressLimit: return "address_limit"
+            }
         }
     }
 
     public let configuration: Configuration
     let router: Router
+    let onRefusal: @Sendable (Refusal) -> Void
+    /// Open connections by client address, for ``Configuration/maxConnectionsPerAddress``.
+    let openByAddress = Mutex<[String: Int]>([:])
     private let daemon = Mutex<OpaquePointer?>(nil)
     private let boundPort = Atomic<UInt16>(0)
 
-    public init(configuration: Configuration, router: Router) {
+    /// - Parameter onRefusal: told of every connection closed at accept (from libmicrohttpd's threads).
+    public init(configuration: Configuration, router: Router, onRefusal: @escaping @Sendable (Refusal) -> Void = { _ in }) {
         self.configuration = configuration
         self.router = router
+        self.onRefusal = onRefusal
     }
 
     deinit { stop() }
@@ -55,7 +87,7 @@ public final class HTTPServer: Service, Sendable {
         let failure = HTTPServerError.startFailed(host: configuration.host, port: configuration.port)
         guard let address = ListenAddress(host: configuration.host, port: configuration.port) else { throw failure }
         // Internal polling threads over epoll: a pool of `threads`, or a thread per connection (poll) when 0.
-        var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_ITC.rawValue
+        var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_ITC.rawValue | MHD_USE_ERROR_LOG.rawValue
         flags |= configuration.threads == 0 ? MHD_USE_THREAD_PER_CONNECTION.rawValue | MHD_USE_POLL.rawValue
                                             : MHD_USE_EPOLL.rawValue
         if address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
@@ -63,8 +95,10 @@ public final class HTTPServer: Service, Sendable {
             if current != nil { return true }
             let context = Unmanaged.passUnretained(self).toOpaque()
             let handle = address.withSockaddr { sockaddr in
-                caa_mhd_start_daemon(UInt32(flags), configuration.port, accessHandler, context, completedHandler, nil,
+                caa_mhd_start_daemon(UInt32(flags), configuration.port, acceptPolicy, context, accessHandler, context,
+                                     completedHandler, nil, connectionNotice, context, messageHandler, context,
                                      UInt32(max(1, configuration.threads)), UInt32(max(0, configuration.connectionTimeout)),
+                                     UInt32(max(1, configuration.maxConnections)),
                                      unescapeHandler, max(0, configuration.connectionMemoryLimit), sockaddr)
             }
             guard let handle else { return false }

@@ -100,16 +100,16 @@ import TestSupport
     }
 
     @Test func cancellingTheTaskAbortsItsTransfer() async throws {
-        let server = try Self.slowServer(seconds: 3)
+        let server = try Self.slowServer(seconds: 10)
         defer { inBackground { server.stop() } }
-        let running = Running(HTTPMultiClient(configuration: .init(totalTimeout: 10)))
+        let running = Running(HTTPMultiClient(configuration: .init(totalTimeout: 20)))
         let client = running.service
         let started = ContinuousClock.now
         let request = Task { try await client.send(HTTPClientRequest(url: server.url("/slow"))) }
         try await Task.sleep(for: .milliseconds(200))
         request.cancel()
         await #expect(throws: HTTPClientError.cancelled) { try await request.value }
-        #expect(ContinuousClock.now - started < .seconds(2.9), "the 3 s request was aborted, not answered")
+        #expect(ContinuousClock.now - started < .seconds(9), "the 10 s request was aborted, not answered")
         #expect(client.inFlight == 0)
     }
 
