@@ -42,7 +42,8 @@ public final class AllocatorService: Sendable {
                                 wakeCap: max(256, configuration.workerConcurrency * 4))
         let qiscus = QiscusClient.Configuration(baseURL: configuration.qiscusBaseURL, appID: configuration.qiscusAppID,
                                                 secretKey: configuration.qiscusSecretKey,
-                                                timeout: configuration.qiscusTimeoutSeconds)
+                                                timeout: configuration.qiscusTimeoutSeconds,
+                                                maxResponseBytes: configuration.qiscusMaxResponseBytes)
         let http = QiscusClient.makeHTTPClient(for: qiscus)
         let gateway = QiscusGateway(client: QiscusClient(configuration: qiscus, http: http))
         let wake = WakeSignal()

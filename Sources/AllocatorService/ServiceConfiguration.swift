@@ -25,6 +25,8 @@ public struct ServiceConfiguration: Sendable {
     public var qiscusBaseURL: String
     public var qiscusSecretKey: String
     public var qiscusTimeoutSeconds: Double
+    /// `QISCUS_MAX_RESPONSE_BYTES`: the largest API answer kept in memory.
+    public var qiscusMaxResponseBytes: Int
     /// Tries per Qiscus call before the room goes to the dead list (`QISCUS_MAX_ATTEMPTS`).
     public var qiscusMaxAttempts: Int
     /// How far Qiscus's `current_customer_count` may lag real assignments (`QISCUS_COUNT_LAG_SECONDS`).
@@ -58,6 +60,7 @@ public struct ServiceConfiguration: Sendable {
         qiscusBaseURL = try source.value(qiscus.baseURL)
         qiscusSecretKey = try source.value(qiscus.secretKey)
         qiscusTimeoutSeconds = try source.value(qiscus.timeoutSeconds)
+        qiscusMaxResponseBytes = try source.value(qiscus.maxResponseBytes)
         qiscusMaxAttempts = try source.value(qiscus.maxAttempts)
         qiscusCountLagSeconds = try source.value(qiscus.countLagSeconds)
 

@@ -44,6 +44,9 @@ public enum Settings {
 
     /// The Qiscus Omnichannel API.
     public enum Qiscus {
+        public static let maxResponseBytes = Setting.integer(
+            "QISCUS_MAX_RESPONSE_BYTES", .defaulted("8388608"), in: 1024...1_073_741_824,
+            meaning: "the largest API answer kept in memory; a larger one is an error of that call (retried)")
         public static let baseURL = Setting.httpURL(
             "QISCUS_BASE_URL", .defaulted("https://omnichannel.qiscus.com"), meaning: "API base")
         public static let secretKey = Setting.text(
@@ -57,7 +60,8 @@ public enum Settings {
         public static let countLagSeconds = Setting.seconds(
             "QISCUS_COUNT_LAG_SECONDS", .defaulted("10"), in: 0...3600,
             meaning: "how far Qiscus's current_customer_count may lag real assignments")
-        static let all: [any AnySetting] = [baseURL, secretKey, timeoutSeconds, maxAttempts, countLagSeconds]
+        static let all: [any AnySetting] = [baseURL, secretKey, timeoutSeconds, maxAttempts, countLagSeconds,
+                                            maxResponseBytes]
     }
 
     /// The allocation tasks and the housekeeping timers.

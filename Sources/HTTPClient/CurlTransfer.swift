@@ -34,7 +34,7 @@ final class CurlTransfer {
         curl_slist_free_all(headerList)
         headerList = nil
         errorBuffer[0] = 0
-        sink = ResponseSink()
+        sink = ResponseSink(limit: configuration.maxResponseBytes)
         url = request.url
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
 
@@ -77,6 +77,11 @@ final class CurlTransfer {
 
     /// The outcome of the finished transfer, given libcurl's result code for it.
     func finish(_ result: CURLcode) -> Result<HTTPClientResponse, HTTPClientError> {
+        if sink.overflowed {
+            let limit = sink.limit
+            sink = ResponseSink()
+            return .failure(.responseTooLarge(limit: limit))
+        }
         if result != CURLE_OK { return .failure(error(for: result)) }
         var code = 0
         _ = caa_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &code)
@@ -129,6 +134,11 @@ final class CurlTransfer {
 
 /// Collects the body and headers of one transfer; libcurl calls into it through the C callbacks below.
 private final class ResponseSink {
+    /// The most body bytes kept; a larger answer ends the transfer (``HTTPClientError/responseTooLarge(limit:)``).
+    let limit: Int
+    var overflowed = false
+    init(limit: Int = .max) { self.limit = limit }
+
     var body = Data()
     var headers: [(name: String, value: String)] = []
 }
@@ -137,6 +147,10 @@ private let bodyCallback: caa_curl_data_callback = { data, size, count, userdata
     let length = size * count
     guard let data, let userdata else { return length }
     let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+    guard sink.body.count + length <= sink.limit else {
+        sink.overflowed = true
+        return 0 // libcurl ends the transfer with CURLE_WRITE_ERROR
+    }
     sink.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length)
     return length
 }

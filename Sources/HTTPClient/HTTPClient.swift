@@ -10,11 +10,16 @@ public final class HTTPClient: @unchecked Sendable {
         public var connectTimeout: Double
         public var totalTimeout: Double
         public var userAgent: String
+        /// The largest answer body kept in memory; a larger one fails the request
+        /// (``HTTPClientError/responseTooLarge(limit:)``), so a broken proxy can not exhaust the process.
+        public var maxResponseBytes: Int
 
-        public init(connectTimeout: Double = 2, totalTimeout: Double = 5, userAgent: String = "qiscus-agent-allocator") {
+        public init(connectTimeout: Double = 2, totalTimeout: Double = 5, userAgent: String = "qiscus-agent-allocator",
+                    maxResponseBytes: Int = 8 << 20) {
             self.connectTimeout = connectTimeout
             self.totalTimeout = totalTimeout
             self.userAgent = userAgent
+            self.maxResponseBytes = maxResponseBytes
         }
     }
 

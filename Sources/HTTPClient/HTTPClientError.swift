@@ -12,6 +12,8 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidRequest(String)
     /// The calling task was cancelled; the transfer was aborted.
     case cancelled
+    /// The answer's body was larger than ``HTTPClient/Configuration/maxResponseBytes``; the transfer was ended.
+    case responseTooLarge(limit: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
         case .transport(let code, let m): return "transport error \(code): \(m)"
         case .invalidRequest(let m): return "invalid request: \(m)"
         case .cancelled: return "cancelled"
+        case .responseTooLarge(let limit): return "the answer is larger than \(limit) bytes"
         }
     }
 }

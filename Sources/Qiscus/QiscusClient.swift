@@ -16,9 +16,12 @@ public final class QiscusClient: Sendable {
         public var pageSize: Int
         /// Pages followed at most per room (pageSize * maxPages candidates; reserve.lua takes up to 500).
         public var maxPages: Int
+        /// The largest answer kept (`QISCUS_MAX_RESPONSE_BYTES`); a larger one is an error of that call.
+        public var maxResponseBytes: Int
 
         public init(baseURL: String, appID: String, secretKey: String, timeout: Double = 5, pageSize: Int = 100,
-                    maxPages: Int = 5) {
+                    maxPages: Int = 5, maxResponseBytes: Int = 8 << 20) {
+            self.maxResponseBytes = maxResponseBytes
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.appID = appID
             self.secretKey = secretKey
@@ -49,7 +52,8 @@ public final class QiscusClient: Sendable {
 
     /// An HTTP client with the timeouts of `configuration`.
     public static func makeHTTPClient(for configuration: Configuration) -> HTTPMultiClient {
-        HTTPMultiClient(configuration: .init(connectTimeout: min(2, configuration.timeout), totalTimeout: configuration.timeout))
+        HTTPMultiClient(configuration: .init(connectTimeout: min(2, configuration.timeout), totalTimeout: configuration.timeout,
+                                             maxResponseBytes: configuration.maxResponseBytes))
     }
 
     private var authHeaders: [(String, String)] {
@@ -112,6 +116,7 @@ public final class QiscusClient: Sendable {
             case .invalidRequest(let message): throw .unreachable("invalid request: \(message)")
             case .status(let code, let body): throw .server(status: code, body: body)
             case .cancelled: throw .unreachable("cancelled")
+            case .responseTooLarge(let limit): throw .oversized(limit: limit)
             }
         }
         switch response.status {

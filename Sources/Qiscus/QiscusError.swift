@@ -14,11 +14,14 @@ public enum QiscusError: Error, Sendable, Equatable, CustomStringConvertible {
     case rejected(status: Int, message: String)
     /// A 2xx whose body could not be understood.
     case invalidResponse(String)
+    /// An answer larger than the client keeps (`QISCUS_MAX_RESPONSE_BYTES`): a broken proxy or a runaway
+    /// listing; retried like a server error.
+    case oversized(limit: Int)
 
     /// Whether a later retry may succeed.
     public var isRetryable: Bool {
         switch self {
-        case .rateLimited, .server, .timeout, .unreachable: return true
+        case .rateLimited, .server, .timeout, .unreachable, .oversized: return true
         case .unauthorized, .rejected, .invalidResponse: return false
         }
     }
@@ -33,11 +36,12 @@ public enum QiscusError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unauthorized(let status): return "HTTP \(status): bad QISCUS_APP_ID or QISCUS_SECRET_KEY"
         case .rejected(let status, let message): return "HTTP \(status): \(message.prefix(200))"
         case .invalidResponse(let message): return "invalid response: \(message.prefix(200))"
+        case .oversized(let limit): return "an answer over \(limit) bytes (QISCUS_MAX_RESPONSE_BYTES)"
         }
     }
 
     /// A label for metrics: `rate_limited`, `server`, `timeout`, `unreachable`, `unauthorized`, `rejected`,
-    /// `invalid_response`.
+    /// `invalid_response`, `oversized`.
     public var kind: String {
         switch self {
         case .rateLimited: return "rate_limited"
@@ -47,6 +51,7 @@ public enum QiscusError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unauthorized: return "unauthorized"
         case .rejected: return "rejected"
         case .invalidResponse: return "invalid_response"
+        case .oversized: return "oversized"
         }
     }
 }

@@ -121,4 +121,21 @@ import TestSupport
         await running.stop()
         await #expect(throws: HTTPClientError.self) { try await running.service.send(HTTPClientRequest(url: server.url("/ping"))) }
     }
+
+    @Test func anAnswerOverTheCapIsAnErrorAndOneUnderItIsKept() async throws {
+        let big = String(repeating: "x", count: 100_000)
+        let server = try startServer {
+            $0.on("GET", "/big") { _ in .text(big) }
+            $0.on("GET", "/small") { _ in .text(String(big.prefix(5_000))) }
+        }
+        defer { inBackground { server.stop() } }
+        let running = Running(HTTPMultiClient(configuration: .init(maxResponseBytes: 10_000)))
+        await #expect(throws: HTTPClientError.responseTooLarge(limit: 10_000)) {
+            try await running.service.send(HTTPClientRequest(url: server.url("/big")))
+        }
+        #expect(try await running.service.send(HTTPClientRequest(url: server.url("/small"))).body.count == 5_000)
+        #expect(throws: HTTPClientError.responseTooLarge(limit: 10_000)) {
+            try HTTPClient(configuration: .init(maxResponseBytes: 10_000)).perform(HTTPClientRequest(url: server.url("/big")))
+        }
+    }
 }

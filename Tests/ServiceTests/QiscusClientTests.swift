@@ -249,6 +249,16 @@ import TestSupport
         }
     }
 
+    @Test func anOversizedAnswerIsARetryableErrorOfThatCall() async throws {
+        let api = try ScriptedAPI([.text(String(repeating: " ", count: 5_000) + "{}")])
+        defer { inBackground { api.server.stop() } }
+        let client = Self.client(.init(baseURL: api.baseURL, appID: "app-1", secretKey: "key-1", timeout: 2,
+                                       maxResponseBytes: 1_024), keptIn: api.clients)
+        let error = await Self.failure { try await client.onlineAgents(room: "1") }
+        #expect(error == .oversized(limit: 1_024))
+        #expect(error?.isRetryable == true && error?.kind == "oversized")
+    }
+
     @Test func requestsCarryQiscusHeadersQueryAndForm() async throws {
         let fixturePage = try QiscusPayloadTests.fixture("available-agents")
         let api = try ScriptedAPI([
