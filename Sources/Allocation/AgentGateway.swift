@@ -9,6 +9,9 @@ public protocol AgentGateway: Sendable {
     /// Assigns the agent. Returns normally when the room has that agent (or, with `max_agent=1`, already
     /// has one): the call is idempotent.
     func assign(room: String, agent: Int) async throws
+    /// The cheapest call that proves the API takes our credentials and answers (an answer that refuses the
+    /// call for another reason proves it too).
+    func probe() async throws
 }
 
 /// An error of an ``AgentGateway`` call that says whether a retry may help.
@@ -18,4 +21,7 @@ public protocol GatewayFailure: Error, CustomStringConvertible {
     var retryAfter: Double? { get }
     /// A short label for metrics, e.g. `timeout`.
     var kind: String { get }
+    /// The fault is about the service, not the room (rejected credentials, an API that can not be reached):
+    /// allocation pauses and rooms keep their place in line instead of going to the dead list.
+    var isServiceFault: Bool { get }
 }

@@ -10,6 +10,8 @@ public enum AllocationOutcome: Sendable, Equatable {
     case requeued(reason: String)
     /// Given up for good after the last try: in the dead list with its reason.
     case dead(reason: String)
+    /// A fault about the service, not the room: allocation paused; the room keeps its place in line.
+    case paused(reason: String)
     /// The lease ended under us (resolved meanwhile, or recovered by another instance): nothing undone.
     case leaseLost
 
@@ -22,6 +24,7 @@ public enum AllocationOutcome: Sendable, Equatable {
         case .requeued: return "requeued"
         case .dead: return "dead"
         case .leaseLost: return "lease_lost"
+        case .paused: return "paused"
         }
     }
 }

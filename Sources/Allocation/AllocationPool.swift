@@ -7,10 +7,12 @@ import ServiceLifecycle
 public struct AllocationPool: Service, Sendable {
     public let workers: [AllocationWorker]
     let wake: WakeSignal
+    let gate: AllocationGate
 
-    public init(workers: [AllocationWorker], wake: WakeSignal) {
+    public init(workers: [AllocationWorker], wake: WakeSignal, gate: AllocationGate) {
         self.workers = workers
         self.wake = wake
+        self.gate = gate
     }
 
     public func run() async throws {
@@ -20,6 +22,7 @@ public struct AllocationPool: Service, Sendable {
             }
         } onGracefulShutdown: {
             wake.stop()
+            gate.releaseWaiters()
         }
     }
 }

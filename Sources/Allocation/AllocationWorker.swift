@@ -13,16 +13,19 @@ public struct AllocationWorker: Sendable {
     let store: AllocationStore
     let gateway: any AgentGateway
     let wake: WakeSignal
+    let gate: AllocationGate
     let settings: WorkerSettings
     let logger: Logger
     let checkpoint: @Sendable (WorkerStep) -> Void
 
     public init(name: String, store: AllocationStore, gateway: any AgentGateway, wake: WakeSignal,
-                settings: WorkerSettings, logger: Logger, checkpoint: @escaping @Sendable (WorkerStep) -> Void = { _ in }) {
+                gate: AllocationGate = AllocationGate(), settings: WorkerSettings, logger: Logger,
+                checkpoint: @escaping @Sendable (WorkerStep) -> Void = { _ in }) {
         self.name = name
         self.store = store
         self.gateway = gateway
         self.wake = wake
+        self.gate = gate
         self.settings = settings
         var logger = logger
         logger[metadataKey: "worker"] = "\(name)"
@@ -38,6 +41,11 @@ public struct AllocationWorker: Sendable {
         logger.debug("worker started")
         var woken = false
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            if gate.isPaused {
+                await gate.waitUntilRunning() // a service fault: no claim until the probe sees Qiscus answer
+                woken = true
+                continue
+            }
             do {
                 if woken || !wake.shouldWait {
                     let next = try await next(consumesWakeToken: !woken)
@@ -163,6 +171,18 @@ public struct AllocationWorker: Sendable {
         case .stopping(let reason):
             try await store.run(Rollback(room: room, token: token, agent: agent, to: .requeue))
             return .requeued(reason: reason)
+        case .serviceFault(let failure):
+            let reason = "\(call): \(failure)"
+            if gate.pause(reason: reason) {
+                log.error("Qiscus fault about the service, not the room: allocation paused; rooms keep their place in line and webhooks are still stored; it resumes by itself once Qiscus answers",
+                          metadata: ["reason": "\(reason)"])
+            }
+            if agent == nil {
+                try await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue))
+            }
+            // With an agent reserved the assign may have reached Qiscus: the lease runs out instead, and the room
+            // comes back at its place keeping the reservation, so the same assign is repeated (idempotent).
+            return .paused(reason: reason)
         case .failed(let failure):
             let reason = "\(call): \(failure)"
             try await store.run(Rollback(room: room, token: token, agent: agent, to: .dead(reason: reason)))
@@ -176,6 +196,8 @@ public struct AllocationWorker: Sendable {
         /// Not retryable, or out of tries.
         case failed(String)
         case stopping(String)
+        /// A fault about the service (see ``GatewayFailure/isServiceFault``).
+        case serviceFault(String)
     }
 
     /// Calls the gateway with bounded retries; extends the lease before each retry so a slow API can not
@@ -196,8 +218,11 @@ public struct AllocationWorker: Sendable {
                 Counter(label: "caa_qiscus_errors_total", dimensions: [("call", name), ("kind", failure?.kind ?? "other")])
                     .increment()
                 let reason = failure?.description ?? "\(error)"
+                let serviceFault = failure?.isServiceFault == true
                 retry += 1
-                guard failure?.isRetryable == true, retry < settings.retry.attempts else { return .failed(reason) }
+                guard failure?.isRetryable == true, retry < settings.retry.attempts, !(serviceFault && gate.isPaused) else {
+                    return serviceFault ? .serviceFault(reason) : .failed(reason)
+                }
                 let delay = settings.retry.delay(beforeRetry: retry, retryAfter: failure?.retryAfter)
                 log.notice("Qiscus call failed; retrying",
                            metadata: ["call": "\(name)", "reason": "\(reason)", "retry_in_s": "\(delay)"])

@@ -25,6 +25,8 @@ public final class AllocatorService: Sendable {
     public let configuration: ServiceConfiguration
     public let store: AllocationStore
     public let readiness = Readiness()
+    /// Allocation runs, or is paused by a fault about the service (see `ServiceFaultProbe`).
+    public let gate: AllocationGate
     let server: HTTPServer
     let group: ServiceGroup
     let logger: Logger
@@ -47,15 +49,18 @@ public final class AllocatorService: Sendable {
         let http = QiscusClient.makeHTTPClient(for: qiscus)
         let gateway = QiscusGateway(client: QiscusClient(configuration: qiscus, http: http))
         let wake = WakeSignal()
+        let gate = AllocationGate()
+        self.gate = gate
         let listener = WakeListener(keys: store.keys, redis: configuration.redis, signal: wake, logger: logger)
         // An agent's books are healed only once Qiscus's lagging count has had time to see its last assign.
         let settle = (configuration.qiscusCountLagSeconds + 2 * configuration.qiscusTimeoutSeconds) * 1000
         let housekeeper = Housekeeper(store: store, gateway: gateway, reconcileInterval: .seconds(configuration.reconcileSeconds),
                                       settleMilliseconds: Int(settle), logger: logger)
         let pool = AllocationPool(workers: Self.workers(configuration, hooks: hooks, store: store, gateway: gateway,
-                                                        wake: wake, logger: logger),
-                                  wake: wake)
-        let routes = WebhookRoutes(store: store, readiness: readiness, secret: configuration.webhookSecret,
+                                                        wake: wake, gate: gate, logger: logger),
+                                  wake: wake, gate: gate)
+        let faults = ServiceFaultProbe(gateway: gateway, gate: gate, logger: logger)
+        let routes = WebhookRoutes(store: store, readiness: readiness, gate: gate, secret: configuration.webhookSecret,
                                    registry: registry, logger: logger)
         let refusals = RefusalLog(logger: logger)
         server = HTTPServer(configuration: .init(host: configuration.httpHost, port: configuration.httpPort,
@@ -68,7 +73,7 @@ public final class AllocatorService: Sendable {
         let drain = ShutdownDrain(readiness: readiness, seconds: configuration.shutdownDrainSeconds, logger: logger)
         let services: [(String, any Service)] = [
             ("redis", redis), ("qiscus-http", http), ("wake-listener", listener), ("readiness", probe),
-            ("housekeeper", housekeeper), ("allocation", pool), ("webhooks", server), ("drain", drain),
+            ("housekeeper", housekeeper), ("qiscus-probe", faults), ("allocation", pool), ("webhooks", server), ("drain", drain),
         ]
         var group = ServiceGroupConfiguration(
             services: services.map { .init(service: $0.1, serviceName: $0.0) },
@@ -109,11 +114,12 @@ public final class AllocatorService: Sendable {
     public var port: UInt16 { server.port }
 
     private static func workers(_ configuration: ServiceConfiguration, hooks: TestHooks, store: AllocationStore,
-                                gateway: any AgentGateway, wake: WakeSignal, logger: Logger) -> [AllocationWorker] {
+                                gateway: any AgentGateway, wake: WakeSignal, gate: AllocationGate,
+                                logger: Logger) -> [AllocationWorker] {
         let instance = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let checkpoint = crashCheckpoint(hooks.crashAt)
         return (0..<configuration.workerConcurrency).map { index in
-            AllocationWorker(name: "\(instance)-w\(index)", store: store, gateway: gateway, wake: wake,
+            AllocationWorker(name: "\(instance)-w\(index)", store: store, gateway: gateway, wake: wake, gate: gate,
                              settings: configuration.workerSettings, logger: logger, checkpoint: checkpoint)
         }
     }

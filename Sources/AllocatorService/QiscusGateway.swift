@@ -16,6 +16,10 @@ struct QiscusGateway: AgentGateway {
     func assign(room: String, agent: Int) async throws {
         _ = try await client.assign(room: room, agent: agent)
     }
+
+    func probe() async throws {
+        try await client.probe()
+    }
 }
 
 extension QiscusError: GatewayFailure {

@@ -17,6 +17,15 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         }
     }
 
+    /// Whether this instance allocates: `{"state":"running"}`, or `{"state":"paused","reason":".."}` while a
+    /// fault about the service (rejected credentials, an unreachable Qiscus) holds it. Absent from
+    /// `allocator status`, which reads only Redis.
+    public struct Allocation: Codable, Sendable, Equatable {
+        public let state: String
+        public let reason: String?
+    }
+
+    public let allocation: Allocation?
     public let queueLength: Int
     public let inFlight: Int
     public let deadCount: Int
@@ -24,7 +33,13 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public let dead: [Dead]
 
     /// The status from a store summary and its dead rooms.
-    public init(summary: StoreSummary, dead: [DeadRoom]) {
+    public init(summary: StoreSummary, dead: [DeadRoom], allocation: AllocationGate.State? = nil) {
+        self.allocation = allocation.map { state in
+            switch state {
+            case .running: return Allocation(state: "running", reason: nil)
+            case .paused(let reason): return Allocation(state: "paused", reason: reason)
+            }
+        }
         queueLength = summary.queued
         inFlight = summary.inFlight
         deadCount = summary.dead
@@ -36,6 +51,6 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         case queueLength = "queue_length"
         case inFlight = "in_flight"
         case deadCount = "dead_count"
-        case agents, dead
+        case agents, dead, allocation
     }
 }

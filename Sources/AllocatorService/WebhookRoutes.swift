@@ -13,6 +13,7 @@ import Redis
 struct WebhookRoutes: Sendable {
     let store: AllocationStore
     let readiness: Readiness
+    let gate: AllocationGate
     let secret: String?
     let registry: PrometheusCollectorRegistry
     let logger: Logger
@@ -149,7 +150,8 @@ struct WebhookRoutes: Sendable {
 
     private func status() throws -> ServerResponse {
         try storing("the status", room: "-") {
-            .json(ServiceStatus(summary: try store.summaryWaiting(), dead: try store.deadRoomsWaiting(limit: 100)))
+            .json(ServiceStatus(summary: try store.summaryWaiting(), dead: try store.deadRoomsWaiting(limit: 100),
+                                allocation: gate.state))
         }
     }
 }

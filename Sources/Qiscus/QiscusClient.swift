@@ -90,6 +90,15 @@ public final class QiscusClient: Sendable {
         return agents
     }
 
+    /// One page of one agent for room `0`: the cheapest call that shows whether the API takes the credentials
+    /// and answers. Throws what the call throws (a refusal of the room, such as 400 or 404, is not a fault of
+    /// the credentials).
+    public func probe() async throws(QiscusError) {
+        _ = try await send(HTTPClientRequest(
+            method: "GET", url: configuration.baseURL + "/api/v2/admin/service/available_agents",
+            query: [("room_id", "0"), ("limit", "1"), ("is_available_in_room", "true")], headers: authHeaders))
+    }
+
     /// Assigns the agent with `max_agent=1`, so a room that already has an agent is not given a second one.
     public func assign(room: String, agent: Int) async throws(QiscusError) -> AssignOutcome {
         let request = HTTPClientRequest(

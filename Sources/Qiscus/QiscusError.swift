@@ -18,6 +18,15 @@ public enum QiscusError: Error, Sendable, Equatable, CustomStringConvertible {
     /// listing; retried like a server error.
     case oversized(limit: Int)
 
+    /// The fault is about the service, not the room: rejected credentials (401/403), or an API that does not
+    /// answer (refused, unreachable, timed out).
+    public var isServiceFault: Bool {
+        switch self {
+        case .unauthorized, .unreachable, .timeout: return true
+        case .rateLimited, .server, .rejected, .invalidResponse, .oversized: return false
+        }
+    }
+
     /// Whether a later retry may succeed.
     public var isRetryable: Bool {
         switch self {

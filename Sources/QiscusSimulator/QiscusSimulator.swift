@@ -173,7 +173,8 @@ public final class QiscusSimulator: Sendable {
         return .json(["status": "ok"])
     }
 
-    /// `POST /sim/faults` with any fields of ``SimulatorConfiguration`` (credentials excepted).
+    /// `POST /sim/faults` with any fields of ``SimulatorConfiguration`` but the app id (a new `secret_key` is a
+    /// key rotated in the Qiscus dashboard: calls with the old one get 401).
     private func setFaults(_ request: ServerRequest) -> ServerResponse {
         guard let fields = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any] else {
             return .error(400, code: "bad_request", message: "expected a JSON object")
@@ -186,6 +187,7 @@ public final class QiscusSimulator: Sendable {
             if let v = fields["hang_rate"] as? Double { c.hangRate = v }
             if let v = fields["hang_ms"] as? Int { c.hangMilliseconds = v }
             if let v = fields["count_lag_ms"] as? Int { c.countLagMilliseconds = v }
+            if let v = fields["secret_key"] as? String { c.secretKey = v }
             state.configuration = c
         }
         return .json(["status": "ok"])

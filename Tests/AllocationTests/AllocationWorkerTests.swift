@@ -14,6 +14,7 @@ import TestSupport
         let isRetryable: Bool
         let retryAfter: Double?
         let kind: String
+        var isServiceFault = false
         var description: String { "scripted \(kind)" }
     }
 
@@ -253,4 +254,71 @@ import TestSupport
         #expect(agent == 9 && gateway.assigns.map(\.1) == [9])
         #expect(try await f.load(9) == 1)
     }
+
+    // MARK: - Faults about the service
+
+    @Test func aFaultAboutTheServicePausesAllocationAndTheRoomKeepsItsPlace() async throws {
+        final class Rejecting: AgentGateway {
+            func onlineAgents(room: String) async throws -> [AgentCandidate] {
+                throw Failure(isRetryable: false, retryAfter: nil, kind: "unauthorized", isServiceFault: true)
+            }
+            func agentCounts(room: String) async throws -> [Int: Int] { [:] }
+            func assign(room: String, agent: Int) async throws {}
+        }
+        let f = try StoreFixture()
+        try await f.enqueue("1")
+        try await f.enqueue("2")
+        let gate = AllocationGate()
+        let worker = AllocationWorker(name: "t", store: f.store, gateway: Rejecting(), wake: WakeSignal(), gate: gate,
+                                      settings: WorkerSettings(retry: Self.fastRetry), logger: Logger(label: "t"))
+        #expect(try await worker.step() == .paused(reason: "available_agents: scripted unauthorized"))
+        #expect(gate.state == .paused(reason: "available_agents: scripted unauthorized"))
+        let snapshot = try await f.snapshot()
+        #expect(snapshot.queue == ["1", "2"] && snapshot.dead.isEmpty, "back at its place, not dead")
+    }
+
+    @Test func anAssignThatCanNotReachQiscusKeepsItsReservationForTheSameAssignLater() async throws {
+        let f = try StoreFixture()
+        try await f.enqueue("1")
+        let down = Failure(isRetryable: true, retryAfter: nil, kind: "unreachable", isServiceFault: true)
+        let gateway = ScriptedGateway(agents: [.init(id: 7, reportedLoad: 0)], assignResults: [down, down, down])
+        let gate = AllocationGate()
+        let worker = AllocationWorker(name: "t", store: f.store, gateway: gateway, wake: WakeSignal(), gate: gate,
+                                      settings: WorkerSettings(leaseMilliseconds: 10_000, retry: Self.fastRetry),
+                                      logger: Logger(label: "t"))
+        #expect(try await worker.step() == .paused(reason: "assign_agent: scripted unreachable"))
+        #expect(gateway.assigns.count == 3, "retried within the budget first")
+        #expect(try await f.state("1") == "f", "the lease runs out; recover puts it back keeping agent 7")
+        #expect(try await f.load(7) == 1)
+        #expect(try await f.snapshot().dead.isEmpty)
+    }
+
+    @Test func theProbeResumesAllocationOnceQiscusAnswersAndWaitingLoopsGoOn() async throws {
+        final class Probe: AgentGateway {
+            let failing = Atomic<Bool>(true)
+            func onlineAgents(room: String) async throws -> [AgentCandidate] { [] }
+            func agentCounts(room: String) async throws -> [Int: Int] { [:] }
+            func assign(room: String, agent: Int) async throws {}
+            func probe() async throws {
+                if failing.load(ordering: .relaxed) {
+                    throw Failure(isRetryable: false, retryAfter: nil, kind: "unauthorized", isServiceFault: true)
+                }
+            }
+        }
+        let gateway = Probe()
+        let gate = AllocationGate()
+        let probe = ServiceFaultProbe(gateway: gateway, gate: gate, logger: Logger(label: "t"))
+        await probe.check(atStart: true)
+        #expect(gate.isPaused, "rejected credentials at start-up pause allocation")
+        let waiting = Task { await gate.waitUntilRunning() }
+        gateway.failing.store(false, ordering: .relaxed)
+        await probe.check(atStart: false)
+        #expect(gate.state == .running)
+        await waiting.value
+    }
+}
+
+extension AgentGateway {
+    /// The test gateways answer the probe unless they say otherwise.
+    func probe() async throws {}
 }

@@ -20,7 +20,7 @@ import TestSupport
         init(secret: String? = nil, redis configuration: RedisConfiguration? = nil) throws {
             running = Running(RedisClient(configuration: try configuration ?? RedisServerProcess.shared.configuration()))
             store = AllocationStore(keys: try Keyspace(prefix: "routes", app: TestKeys.uniqueApp()), redis: running.service)
-            router = WebhookRoutes(store: store, readiness: readiness, secret: secret,
+            router = WebhookRoutes(store: store, readiness: readiness, gate: AllocationGate(), secret: secret,
                                    registry: PrometheusCollectorRegistry(), logger: Logger(label: "routes")).router
         }
 
