@@ -1,7 +1,10 @@
+#!lua
 -- claim.lua: pop the HEAD of the queue and lease it to one worker, in one step.
 --
 -- Pop and bookkeeping are never separate, so a crash can not lose a room: a claimed room is either back in
 -- the queue or has a lease that recover.lua returns to the head once the deadline (Redis TIME) passes.
+--
+-- Under OOM: refused whole: it takes a queued room into work (lease, owner); the room keeps its place in line.
 --
 -- KEYS[1] queue   zset  room -> arrival time (us, Redis clock; lowest score = head)
 -- KEYS[2] state   hash  room -> q | f | a | d

@@ -1,8 +1,11 @@
+#!lua flags=allow-oom
 -- commit.lua: the assign call succeeded (or Qiscus said the room already has an agent): the reservation
 -- becomes the room's assignment and the lease ends.
 --
 -- On LEASE_LOST the caller must NOT roll back: the room went back to the queue with its reservation, and
 -- the next claimer repeats the same idempotent assign call and commits.
+--
+-- Under OOM: runs (allow-oom): Qiscus has assigned the room, refusing strands it in flight; nets no growth.
 --
 -- KEYS[1] state  hash  room -> q | f | a | d
 -- KEYS[2] lease  zset  room -> lease deadline (ms)

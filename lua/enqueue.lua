@@ -1,8 +1,11 @@
+#!lua
 -- enqueue.lua: put a room at the TAIL of the FIFO queue, once per customer session.
 --
 -- Qiscus fires the allocation webhook for every customer message while a room has no agent, so
 -- duplicates are normal; they must be cheap no-ops. Session keys are canonical decimal integers that only
 -- grow for a room (see README "Sessions"); a webhook carrying an older key than the one recorded is stale.
+--
+-- Under OOM: refused whole: it takes in new work; the webhook gets 503 with nothing stored; a later one queues it.
 --
 -- KEYS[1] queue   zset  room -> arrival time (us, Redis clock; lowest score = head)
 -- KEYS[2] state   hash  room -> q (queued) | f (in flight) | a (assigned) | d (dead)

@@ -1,5 +1,8 @@
+#!lua flags=allow-oom
 -- extend.lua: a worker whose Qiscus calls are slow (retries, backoff) pushes its lease deadline further out,
 -- so recover.lua does not hand the room to another worker while this one is still working on it.
+--
+-- Under OOM: runs (allow-oom): refusing lets a working worker's lease lapse; it only rewrites a lease score.
 --
 -- KEYS[1] state  hash  room -> q | f | a | d
 -- KEYS[2] lease  zset  room -> lease deadline (ms, Redis clock)

@@ -1,6 +1,9 @@
+#!lua
 -- nudge.lua: wakes one idle worker to look at the queue head again when rooms wait. Agents coming online in
 -- Qiscus send no webhook, so every instance's housekeeper runs this every RECONCILE_SECONDS: a worker that
 -- found no capacity waits for a 'c' token, and this is the one that comes without a freed slot.
+--
+-- Under OOM: refused whole: it only wakes a worker for new work, whose claim would be refused anyway.
 --
 -- KEYS[1] queue  zset  room -> arrival time (us, Redis clock; lowest score = head)
 -- KEYS[2] wake   list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed

@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 -- reconcile.lua: heals our agent loads where they are HIGHER than Qiscus's count, e.g. after a lost resolve
 -- webhook or an agent who went offline and whose rooms were closed or moved in Qiscus. Without it such a
 -- slot would stay taken in our books for ever.
@@ -9,6 +10,8 @@
 -- tombstone goes one past its recorded key, so a late allocation webhook of that session is stale while the
 -- customer's next session (which carries a newer service id) is queued as usual.
 -- Safe from every instance at once; bounded by ARGV[3] agents and 100 rooms per agent.
+--
+-- Under OOM: runs (allow-oom): it only frees rooms Qiscus no longer counts; a tombstone may grow a digit.
 --
 -- KEYS[1] state    hash  room -> q | f | a | d
 -- KEYS[2] session  hash  room -> newest session key seen

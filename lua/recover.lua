@@ -1,7 +1,10 @@
+#!lua flags=allow-oom
 -- recover.lua: leases whose deadline (Redis TIME) has passed go back to the HEAD of the queue (at their
 -- original arrival time, ahead of every room that came after them), KEEPING their reservation: the next claimer's reserve.lua returns the same agent, the
 -- assign call is repeated (Qiscus treats it as already assigned) and the agent is counted once.
 -- Safe to run from every instance at once; bounded by ARGV[1] rooms per call.
+--
+-- Under OOM: runs (allow-oom): refusing strands a dead worker's rooms and slots; it moves them, nets a shrink.
 --
 -- KEYS[1] queue  zset  room -> arrival time (us, Redis clock; lowest score = head)
 -- KEYS[2] state  hash  room -> q | f | a | d

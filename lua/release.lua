@@ -1,9 +1,12 @@
+#!lua flags=allow-oom
 -- release.lua: the room was resolved. Frees the slot of the agent THIS service reserved or assigned for
 -- the room (never the agent Qiscus names as resolver: that may be an admin) and forgets the room, whatever
 -- state it was in. Idempotent: a second release, or one for a room never seen, changes nothing.
 --
 -- The session key is kept as a tombstone (raised to ARGV[2] when given), so a late allocation webhook of
 -- the resolved session is recognised as stale by enqueue.lua instead of queueing the room again.
+--
+-- Under OOM: runs (allow-oom): it frees a resolved room and its slot; adds at most a tombstone and a time.
 --
 -- KEYS[1]  queue   zset  room -> arrival time (us, Redis clock; lowest score = head)
 -- KEYS[2]  state   hash  room -> q | f | a | d

@@ -1,3 +1,4 @@
+#!lua
 -- reserve.lua: THE allocation step. Checks the lease and the room, picks an agent under the limit and
 -- counts the room against that agent, all at once inside Redis, so no two workers (in any number of
 -- instances) can fill the same free slot.
@@ -8,6 +9,8 @@
 -- assigned. It also lags releases: without the subtraction a resolved agent's slot would stay shut until
 -- Qiscus caught up. The subtraction can only hide rooms someone ELSE assigned to the agent (our own are in
 -- our count), for at most the window.
+--
+-- Under OOM: refused whole: it gives an agent new work before any assign call; the room waits for recover.
 --
 -- KEYS[1] state  hash  room -> q | f | a | d
 -- KEYS[2] owner  hash  room -> token of the worker holding the lease

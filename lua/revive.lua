@@ -1,6 +1,9 @@
+#!lua
 -- revive.lua: puts rooms from the dead set back in the queue (operator action `allocator requeue-dead`,
 -- after the cause, e.g. a Qiscus outage or wrong credentials, is fixed). A revived room takes its original
 -- place in line (its arrival time), so it is served before every room that came after it.
+--
+-- Under OOM: refused whole: it takes dead rooms back in as new work that claim could not start; retry later.
 --
 -- KEYS[1] queue   zset  room -> arrival time (us, Redis clock; lowest score = head)
 -- KEYS[2] state   hash  room -> q | f | a | d

@@ -1,7 +1,10 @@
+#!lua flags=allow-oom
 -- rollback.lua: the worker gives the room up. Its reservation (if any) is undone, freeing the agent's
 -- slot, and the room goes back to the HEAD of the queue (requeue: at its original arrival time, so it is
 -- ahead of every room that came after it, and rooms given up at once keep their order) or to the
 -- dead set with a reason (dead; after the last retry, or an error no retry can fix).
+--
+-- Under OOM: runs (allow-oom): it frees the slot and lease, refusing keeps them taken; dead adds <= 512 bytes.
 --
 -- KEYS[1] queue   zset  room -> arrival time (us, Redis clock; lowest score = head)
 -- KEYS[2] state   hash  room -> q | f | a | d

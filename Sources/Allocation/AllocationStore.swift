@@ -1,4 +1,5 @@
 import Redis
+import Synchronization
 
 /// One app's allocation data in Redis: its keys, the client that reaches them, and the scripts that are the
 /// only writers. Every caller, webhook handler or allocation task, goes through this one client.
@@ -7,6 +8,8 @@ public struct AllocationStore: Sendable {
     public let redis: RedisClient
     /// The most wake-up tokens kept in the wake list (about the number of workers that may sleep on it).
     public let wakeCap: Int
+    /// Whether the server passed the version check once (shared by every copy of the store).
+    private let versionCheck = VersionCheck()
 
     public init(keys: Keyspace, redis: RedisClient, wakeCap: Int = 256) {
         precondition(wakeCap > 0, "wakeCap must be positive")
@@ -32,10 +35,13 @@ public struct AllocationStore: Sendable {
         Script.keys.map { keys[$0] }
     }
 
-    /// Loads every script into the server's cache unless it is there already: readiness means the webhooks
-    /// can be stored now.
+    /// Checks the server's version (once) and loads every script into its cache unless it is there already:
+    /// readiness means the webhooks can be stored now.
+    /// - Throws: ``AllocationError/unsupportedRedis(found:required:)`` for a Redis older than
+    ///   ``minimumRedisVersion``, or the Redis error met.
     public func checkReadiness() async throws {
         try await redis.execute(["PING"])
+        try await checkRedisVersion()
         let scripts = ScriptLibrary.all.map { $0.lua }
         let shas = scripts.compactMap(\.loadedSHA)
         if shas.count == scripts.count,
@@ -44,4 +50,46 @@ public struct AllocationStore: Sendable {
         }
         for script in scripts { try await script.load(on: redis) }
     }
+
+    /// The oldest Redis the scripts run on: their `#!lua` first line (flags such as `allow-oom`, which decide
+    /// how each script meets a Redis out of memory) needs Redis 7.0.
+    public static let minimumRedisVersion = "7.0"
+
+    /// Asks `INFO server` for `redis_version` until it passed once; a version that is too old, or none, throws.
+    private func checkRedisVersion() async throws {
+        if versionCheck.passed.load(ordering: .acquiring) { return }
+        let version = Self.redisVersion(inServerInfo: try await redis.execute(["INFO", "server"]).string ?? "")
+        guard let version, Self.isSupported(redisVersion: version) else {
+            throw AllocationError.unsupportedRedis(found: version ?? "unknown", required: Self.minimumRedisVersion)
+        }
+        versionCheck.passed.store(true, ordering: .releasing)
+    }
+
+    /// The `redis_version` field of an `INFO server` reply (`redis_version:7.0.15`), if there is one.
+    public static func redisVersion(inServerInfo info: String) -> String? {
+        for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("redis_version:") {
+            let version = String(line.dropFirst("redis_version:".count).filter { !$0.isWhitespace })
+            return version.isEmpty ? nil : version
+        }
+        return nil
+    }
+
+    /// Whether a `redis_version` (`7.0.15`, `7.2.4`, `10.0.0`) is ``minimumRedisVersion`` or newer; false when
+    /// its major and minor numbers can not be read.
+    public static func isSupported(redisVersion version: String) -> Bool {
+        guard let found = numbers(of: version), let required = numbers(of: minimumRedisVersion) else { return false }
+        return !found.lexicographicallyPrecedes(required)
+    }
+
+    /// The major and minor number of a dotted version (`7.0.15` -> `[7, 0]`).
+    private static func numbers(of version: String) -> [Int]? {
+        let parts = version.split(separator: ".", omittingEmptySubsequences: false).prefix(2).map { Int($0) }
+        guard parts.count == 2, let major = parts[0], let minor = parts[1] else { return nil }
+        return [major, minor]
+    }
+}
+
+/// A flag that copies of one ``AllocationStore`` share.
+private final class VersionCheck: Sendable {
+    let passed = Atomic<Bool>(false)
 }

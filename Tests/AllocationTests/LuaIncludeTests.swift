@@ -70,7 +70,8 @@ import TestSupport
         }
     }
 
-    /// The script's own header (every line before its first include, KEYS to Returns) opens the expanded source.
+    /// The script's own shebang and header (every line before its first include, KEYS to Returns) open the
+    /// expanded source.
     @Test func theHeaderComesFirst() throws {
         for script in ScriptLibrary.scriptsByName.values {
             let file = try String(contentsOf: Self.luaDirectory.appendingPathComponent("\(script.name).lua"), encoding: .utf8)
@@ -78,7 +79,8 @@ import TestSupport
             let firstInclude = lines.firstIndex { $0.contains("@include") } ?? lines.endIndex
             let returns = try #require(lines.firstIndex { $0.hasPrefix("-- Returns:") }, "\(script.name).lua has a Returns block")
             #expect(firstInclude > returns, "\(script.name).lua includes after its header")
-            #expect(lines.first?.hasPrefix("--") == true && !lines[0].contains("@include"), "\(script.name).lua line 1 is its own")
+            #expect(lines.first?.hasPrefix("#!lua") == true && lines.dropFirst().first?.hasPrefix("--") == true,
+                    "\(script.name).lua: line 1 is its own shebang, line 2 starts its header")
             let header = lines[..<firstInclude].joined(separator: "\n")
             #expect(script.source.hasPrefix(header), "\(script.name).lua: the header comes first in the expanded source")
         }

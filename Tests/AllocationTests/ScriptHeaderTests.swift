@@ -66,6 +66,26 @@ import TestSupport
         }
     }
 
+    /// Line 1 of the loaded text is the shebang that tells Redis (7.0 and newer) how the script meets a Redis out
+    /// of memory, and the header's one "Under OOM" line says the same and why: `#!lua` is refused whole before
+    /// it starts, `#!lua flags=allow-oom` runs.
+    @Test func everyScriptsShebangMatchesItsOutOfMemoryLine() {
+        let why: [String: String] = ["#!lua": "-- Under OOM: refused whole: ",
+                                     "#!lua flags=allow-oom": "-- Under OOM: runs (allow-oom): "]
+        for script in ScriptLibrary.all {
+            let lines = script.lua.source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let stated = lines.filter { $0.hasPrefix("-- Under OOM:") }
+            guard let shebang = lines.first, let expected = why[shebang] else {
+                Issue.record("\(script.name).lua: line 1 must be #!lua or #!lua flags=allow-oom, not \(lines.first ?? "")")
+                continue
+            }
+            #expect(stated.count == 1, "\(script.name).lua has one Under OOM line")
+            #expect(stated.allSatisfy { $0.hasPrefix(expected) && $0.count > expected.count + 10 },
+                    "\(script.name).lua: \(shebang) goes with \"\(expected)<why>\", not \(stated)")
+            #expect(!lines.dropFirst().contains { $0.hasPrefix("#!") }, "\(script.name).lua: one shebang, on line 1")
+        }
+    }
+
     @Test func everyScriptLoads() async throws {
         let running = try RedisServerProcess.shared.client()
         for script in ScriptLibrary.all { #expect(try await script.lua.load(on: running.service).count == 40) }
