@@ -1,7 +1,8 @@
 import Redis
 
 extension AllocationStore {
-    /// Queue length, rooms in flight, dead rooms and agent loads, read in one `MULTI`/`EXEC`.
+    /// Queue length, rooms in flight, dead rooms and agent loads, read in one pipeline (no `MULTI`: a Redis out
+    /// of memory refuses a transaction's reads too, and the status page is wanted most then).
     public func summary() async throws -> StoreSummary {
         try Self.summary(from: try await redis.pipeline(summaryCommands))
     }
@@ -30,11 +31,12 @@ extension AllocationStore {
     // MARK: - Commands and decoding, once
 
     private var summaryCommands: [[String]] {
-        [["MULTI"], ["ZCARD", keys.queue], ["ZCARD", keys.lease], ["ZCARD", keys.dead], ["HGETALL", keys.load], ["EXEC"]]
+        [["ZCARD", keys.queue], ["ZCARD", keys.lease], ["ZCARD", keys.dead], ["HGETALL", keys.load]]
     }
 
     private static func summary(from replies: [RedisReply]) throws -> StoreSummary {
-        let results = try transactionResults(replies, expected: 4, what: "summary")
+        let results = try replies.map { try RedisClient.checked($0) }
+        guard results.count == 4 else { throw RedisError.unexpectedReply("the summary") }
         let flat = results[3].array?.compactMap(\.string) ?? []
         var loads: [Int: Int] = [:]
         for index in stride(from: 0, to: flat.count - 1, by: 2) {

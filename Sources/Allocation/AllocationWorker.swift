@@ -94,6 +94,12 @@ public struct AllocationWorker: Sendable {
                     // Resolved meanwhile, or recovered by another worker: nothing to undo, the room has a new owner.
                     logger.notice("lost the room to another owner", metadata: ["room": "\(room)", "reason": "\(error)"])
                     outcome = .leaseLost
+                } catch let error as RedisError where error.isUnavailable {
+                    // A script refused before it ran (out of memory, read-only): give the room back at its place now
+                    // rather than when its lease ends (rollback runs under OOM; it changes nothing if the room holds
+                    // a reservation, which then waits for its lease).
+                    _ = try? await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue))
+                    throw error
                 }
                 Counter(label: "caa_allocations_total", dimensions: [("outcome", outcome.label)]).increment()
                 return (outcome, claim.remaining ?? 1)

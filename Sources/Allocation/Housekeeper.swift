@@ -66,8 +66,8 @@ public struct Housekeeper: Service, Sendable {
     /// again, and refreshes the gauges.
     public func reconcile() async throws {
         try await healLoads()
+        try await store.summary().recordGauges() // before the nudge, which a full Redis refuses
         try await store.run(Nudge())
-        try await store.summary().recordGauges()
     }
 
     /// Asks Qiscus for its counts (listing agents for one of our assigned rooms) and forgets rooms of agents

@@ -91,6 +91,18 @@ import TestSupport
     }
 
     /// Redis 7.0 is the oldest the scripts run on (their `#!lua` flags), read from `INFO server`.
+    /// The status page and the gauges are wanted most when Redis is full: the summary is read then too.
+    @Test func theSummaryIsReadWhileRedisIsFull() async throws {
+        let server = try await onThread {
+            try RedisServerProcess.start(arguments: ["--maxmemory", "4mb", "--maxmemory-policy", "noeviction"])
+        }
+        defer { inBackground { server.stop() } }
+        let f = try StoreFixture(server: server)
+        try await f.enqueue("1")
+        let summary = try await FullRedis(fixture: f).expectRuns { try await f.store.summary() }
+        #expect(summary.queued == 1)
+    }
+
     @Test func theRedisVersionIsReadAndCompared() async throws {
         let info = "# Server\r\nredis_version:7.0.15\r\nredis_git_sha1:00000000\r\nredis_mode:standalone\r\n"
         #expect(AllocationStore.redisVersion(inServerInfo: info) == "7.0.15")
