@@ -44,11 +44,15 @@ public struct AllocationStore: Sendable {
         try await checkRedisVersion()
         let scripts = ScriptLibrary.all.map { $0.lua }
         let shas = scripts.compactMap(\.loadedSHA)
-        if shas.count == scripts.count,
-           try await redis.execute(["SCRIPT", "EXISTS"] + shas).array?.allSatisfy({ $0.int == 1 }) == true {
-            return
+        var loaded = shas.count == scripts.count
+        if loaded { loaded = try await redis.execute(["SCRIPT", "EXISTS"] + shas).array?.allSatisfy({ $0.int == 1 }) == true }
+        if !loaded {
+            for script in scripts { try await script.load(on: redis) }
         }
-        for script in scripts { try await script.load(on: redis) }
+        // A write command Redis refuses when it can not take webhooks (out of memory: LPUSHX may grow memory; a
+        // read-only replica; writes stopped after a failed save) and that changes nothing otherwise: LPUSHX pushes
+        // only onto a list that exists, and this key never does.
+        try await redis.execute(["LPUSHX", keys.probe, "probe"])
     }
 
     /// The oldest Redis the scripts run on: their `#!lua` first line (flags such as `allow-oom`, which decide

@@ -58,6 +58,9 @@ public struct Keyspace: Sendable, Equatable {
     /// hash agent id -> when we released its last rooms (ms, up to 16, comma separated).
     public var freed: String { key("freed") }
 
+    /// never exists: the readiness probe's `LPUSHX` onto it asks whether Redis takes writes, changing nothing.
+    public var probe: String { key("probe") }
+
     /// Every key of the app.
     public var all: [String] { Name.allCases.map { self[$0] } }
 }

@@ -1,5 +1,7 @@
 import Allocation
 import Logging
+import Metrics
+import Redis
 import ServiceLifecycle
 
 /// Checks every `interval` that Redis answers and the scripts are loaded (loading them when missing) and keeps
@@ -24,10 +26,13 @@ struct ReadinessProbe: Service {
                 try await store.checkReadiness()
             } catch is CancellationError {
                 throw CancellationError()
+            } catch let error as RedisError where error.isUnavailable && !error.isConnectionError {
+                problem = "Redis refuses writes: \(error)"
             } catch {
                 problem = "Redis is unreachable or the scripts could not be loaded: \(error)"
             }
             readiness.update(problem: problem)
+            Gauge(label: "caa_ready").record(problem == nil ? 1 : 0)
             if problem != reported {
                 if let problem { logger.warning("not ready", metadata: ["reason": "\(problem)"]) } else { logger.info("ready") }
                 reported = problem

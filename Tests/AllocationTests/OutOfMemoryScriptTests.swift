@@ -103,6 +103,20 @@ import TestSupport
         #expect(summary.queued == 1)
     }
 
+    /// Readiness means "this instance can store webhooks": a Redis that refuses writes fails the check.
+    @Test func readinessFailsWhileRedisRefusesWrites() async throws {
+        let server = try await onThread {
+            try RedisServerProcess.start(arguments: ["--maxmemory", "4mb", "--maxmemory-policy", "noeviction"])
+        }
+        defer { inBackground { server.stop() } }
+        let f = try StoreFixture(server: server)
+        try await f.store.checkReadiness()
+        try await FullRedis(fixture: f).expectRefused(true) {
+            try await f.store.checkReadiness()
+            return true
+        }
+    }
+
     @Test func theRedisVersionIsReadAndCompared() async throws {
         let info = "# Server\r\nredis_version:7.0.15\r\nredis_git_sha1:00000000\r\nredis_mode:standalone\r\n"
         #expect(AllocationStore.redisVersion(inServerInfo: info) == "7.0.15")
