@@ -45,6 +45,7 @@ public struct ServiceFaultProbe: Service, Sendable {
             try await gateway.probe()
             resume(atStart: atStart)
         } catch let failure as GatewayFailure where failure.isServiceFault {
+            if Task.isCancelled { return } // the service is stopping: the client closed, Qiscus said nothing
             if gate.pause(reason: "probe: \(failure.description)") {
                 logger.error(atStart ? "Qiscus does not take the configured credentials or can not be reached; allocation is paused until it does (webhooks are still stored; no restart needed once the key is fixed)"
                                      : "Qiscus fault about the service; allocation paused",
