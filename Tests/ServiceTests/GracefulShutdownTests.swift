@@ -17,35 +17,8 @@ import TestSupport
                                                            "QISCUS_TIMEOUT_SECONDS": "1", "RECONCILE_SECONDS": "1"])
             defer { harness.stop() }
             let victim = harness.instanceURLs[0]
-            let accepted = Mutex<[String]>([])
-            let afterNotReady = Atomic<Int>(0)
-            let notReady = Atomic<Bool>(false)
-            let failures = Mutex<[String]>([])
-            let stopSending = Atomic<Bool>(false)
-
-            // One sender keeps webhooks coming to the instance that will be told to stop.
-            let sender = Thread {
-                let client = HTTPClient(configuration: .init(connectTimeout: 0.5, totalTimeout: 2))
-                var index = 0
-                while !stopSending.load(ordering: .relaxed), index < 75 { // fewer than the 80 slots: all can be served
-                    index += 1
-                    let room = String(7_000_000 + index)
-                    do {
-                        let body = try harness.customerMessage(room: room, client: client)
-                        let response = try harness.post(victim + "/webhooks/allocate", json: body, client: client)
-                        if response.status == 200 {
-                            accepted.withLock { $0.append(room) }
-                            if notReady.load(ordering: .relaxed) { afterNotReady.add(1, ordering: .relaxed) }
-                        } else {
-                            failures.withLock { $0.append("\(room): \(response.status) \(response.text)") }
-                        }
-                    } catch {
-                        // Refused once the port closed at the end of the drain: never answered, so not accepted.
-                    }
-                    Thread.sleep(forTimeInterval: 0.02)
-                }
-            }
-            sender.start()
+            // Webhooks keep coming to the instance that will be told to stop (fewer than the 80 slots).
+            let burst = WebhookBurst(harness, to: victim, firstRoom: 7_000_000, count: 75, pause: 0.02)
             Thread.sleep(forTimeInterval: 0.5)
 
             let signalled = Date()
@@ -53,21 +26,22 @@ import TestSupport
             let probe = HTTPClient(configuration: .init(connectTimeout: 0.5, totalTimeout: 1))
             let turned = eventually(within: 1) { (try? harness.get(victim + "/readyz", client: probe))?.status == 503 }
             #expect(turned, "/readyz turned 503 at once")
-            if turned { notReady.store(true, ordering: .relaxed) }
-            #expect(Date().timeIntervalSince(signalled) < 1)
+            let notReadyAt = Date()
+            #expect(notReadyAt.timeIntervalSince(signalled) < 1)
 
             let exit = harness.instance(0).wait(timeout: drain + 5 + 5)
             let took = Date().timeIntervalSince(signalled)
-            stopSending.store(true, ordering: .relaxed)
-            while !sender.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+            burst.stopAndWait()
             #expect(exit == 0, "graceful exit")
             #expect(took >= drain - 0.2 && took < drain + 5, "exit after the drain, within drain + LEASE_SECONDS (\(took) s)")
-            #expect(afterNotReady.load(ordering: .relaxed) > 0, "webhooks were still taken while not ready")
-            #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0.prefix(5) })")
+            let answers = burst.all
+            #expect(answers.contains { $0.status == 200 && $0.at > notReadyAt }, "webhooks were still taken while not ready")
+            // Refused once the port closed at the end of the drain: never answered (nil), so not accepted.
+            #expect(answers.allSatisfy { $0.status == 200 || $0.status == nil }, "\(answers.filter { $0.status != 200 }.prefix(5))")
             #expect(harness.log("instance-0").contains("shutting down"))
 
             // The other instance serves whatever the stopped one left in the queue: every accepted room once.
-            let rooms = accepted.withLock { $0 }
+            let rooms = burst.accepted
             #expect(rooms.count >= 20, "a burst: \(rooms.count) rooms accepted")
             let served = eventually(within: 20) {
                 guard let report = try? harness.simulatorReport() else { return false }

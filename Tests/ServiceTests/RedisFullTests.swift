@@ -16,33 +16,8 @@ import TestSupport
             defer { harness.stop() }
             let base = harness.instanceURLs[0]
             let redis = harness.redis.connect()
-            let accepted = Mutex<[String]>([])
-            let refused = Atomic<Int>(0)
-            let failures = Mutex<[String]>([])
-            let stop = Atomic<Bool>(false)
-
-            // Webhooks keep coming while Redis fills up and empties again.
-            let sender = Thread {
-                let client = HTTPClient(configuration: .init(connectTimeout: 1, totalTimeout: 2))
-                var index = 0
-                while !stop.load(ordering: .relaxed), index < 70 { // fewer than the 80 slots: all can be served
-                    index += 1
-                    let room = String(9_200_000 + index)
-                    do {
-                        let response = try harness.post(base + "/webhooks/allocate", json: harness.customerMessage(room: room),
-                                                        client: client)
-                        switch response.status {
-                        case 200: accepted.withLock { $0.append(room) }
-                        case 503: refused.add(1, ordering: .relaxed)
-                        default: failures.withLock { $0.append("\(room): \(response.status) \(response.text)") }
-                        }
-                    } catch {
-                        failures.withLock { $0.append("\(room): \(error)") }
-                    }
-                    Thread.sleep(forTimeInterval: 0.05)
-                }
-            }
-            sender.start()
+            // Webhooks keep coming while Redis fills up and empties again (fewer than the 80 slots).
+            let burst = WebhookBurst(harness, to: base, firstRoom: 9_200_000, count: 70, pause: 0.05)
             Thread.sleep(forTimeInterval: 0.5)
 
             // Fill Redis until it refuses writes.
@@ -62,17 +37,16 @@ import TestSupport
             let probe = HTTPClient(configuration: .init(connectTimeout: 1, totalTimeout: 1))
             #expect(eventually(within: 3) { (try? harness.get(base + "/readyz", client: probe))?.status == 503 },
                     "not ready while Redis refuses writes")
-            #expect(eventually(within: 3) { refused.load(ordering: .relaxed) > 0 }, "webhooks answered 503 meanwhile")
+            #expect(eventually(within: 3) { burst.all.contains { $0.status == 503 } }, "webhooks answered 503 meanwhile")
             Thread.sleep(forTimeInterval: 1)
 
             // Free the memory: the service goes on by itself.
             _ = try redis.send(["DEL"] + filler)
             #expect(eventually(within: 3) { (try? harness.get(base + "/readyz", client: probe))?.status == 200 })
-            while !sender.isFinished { Thread.sleep(forTimeInterval: 0.05) }
-            stop.store(true, ordering: .relaxed)
-
-            #expect(failures.withLock { $0 }.isEmpty, "only 200 or 503: \(failures.withLock { $0.prefix(5) })")
-            let rooms = accepted.withLock { $0 }
+            burst.waitUntilFinished()
+            let others = burst.all.filter { $0.status != 200 && $0.status != 503 }
+            #expect(others.isEmpty, "only 200 or 503: \(others.prefix(5))")
+            let rooms = burst.accepted
             #expect(eventually(within: 20) {
                 (try? harness.simulatorReport()).map { Set($0.rooms.keys).isSuperset(of: rooms) } ?? false
             }, "every room answered 200 is served")
