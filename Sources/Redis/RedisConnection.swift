@@ -20,12 +20,11 @@ public final class RedisConnection: @unchecked Sendable {
 
     public let configuration: RedisConfiguration
     private var context: UnsafeMutablePointer<redisContext>?
-    private var currentTimeout: Double
 
-    /// Creates the connection; it connects lazily on the first command (or on ``connect()``).
+    /// Creates the connection; it connects lazily on the first command (or on ``connect()``). A connection for
+    /// blocking commands (`BLPOP`) needs a ``RedisConfiguration/commandTimeout`` longer than their block.
     public init(configuration: RedisConfiguration) {
         self.configuration = configuration
-        self.currentTimeout = configuration.commandTimeout
     }
 
     deinit { disconnect() }
@@ -49,7 +48,6 @@ public final class RedisConnection: @unchecked Sendable {
             throw RedisError.connectFailed("\(configuration.host):\(configuration.port): \(message)")
         }
         redisSetTimeout(ctx, Self.timeval(configuration.commandTimeout))
-        currentTimeout = configuration.commandTimeout
         context = ctx
         do {
             if let password = configuration.password {
@@ -131,20 +129,6 @@ public final class RedisConnection: @unchecked Sendable {
         let reply = try send(arguments)
         if case .error(let message) = reply { throw RedisError.server(message) }
         return reply
-    }
-
-    /// Runs `body` with the socket timeout raised to `seconds` (for blocking commands such as `BLPOP`).
-    public func withTimeout<T>(_ seconds: Double, _ body: () throws -> T) throws -> T {
-        try connect()
-        setTimeout(seconds)
-        defer { setTimeout(configuration.commandTimeout) }
-        return try body()
-    }
-
-    private func setTimeout(_ seconds: Double) {
-        guard let context, seconds != currentTimeout else { return }
-        redisSetTimeout(context, Self.timeval(seconds))
-        currentTimeout = seconds
     }
 
     // MARK: - C plumbing
