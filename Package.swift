@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "AllocatorService",
             dependencies: [
-                "Allocation", "Qiscus", "Redis", "HTTPServer",
+                "Allocation", "Qiscus", "Redis", "HTTPServer", "ServiceThread",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "Allocation",
             dependencies: [
-                "Redis",
+                "Redis", "ServiceThread",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

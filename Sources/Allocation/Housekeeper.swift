@@ -2,6 +2,7 @@ import Logging
 import Metrics
 import Redis
 import ServiceLifecycle
+import ServiceThread
 
 /// The timers every instance runs (safe when all of them do), as a service: `recover` of expired leases every
 /// second, and every `reconcileInterval` the healing of agent loads that are higher in our books than in
@@ -28,9 +29,7 @@ public struct Housekeeper: Service, Sendable {
 
     /// Ticks until graceful shutdown or cancellation.
     public func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await tick() }
-        } catch is CancellationError {}
+        try await runUntilGracefulShutdown { try await tick() }
     }
 
     private func tick() async throws {

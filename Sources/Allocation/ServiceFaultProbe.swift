@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import ServiceThread
 
 /// Checks at start-up that Qiscus takes the credentials (saying plainly when it does not), and while allocation
 /// is paused by a service fault, asks Qiscus every `interval` and resumes allocation once it answers. Logs a
@@ -18,9 +19,7 @@ public struct ServiceFaultProbe: Service, Sendable {
     }
 
     public func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await watch() }
-        } catch is CancellationError {}
+        try await runUntilGracefulShutdown { try await watch() }
     }
 
     private func watch() async throws {

@@ -1,6 +1,7 @@
 import Logging
 import Redis
 import ServiceLifecycle
+import ServiceThread
 
 /// Blocks on the app's wake list (`BLPOP`) over a connection of its own, only while some task waits, and hands
 /// each token to a ``WakeSignal``: a new room or a freed slot reaches an idle task within a millisecond, and idle
@@ -30,9 +31,7 @@ public final class WakeListener: Service, Sendable {
     public func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.redis.run() }
-            group.addTask {
-                do { try await cancelWhenGracefulShutdown { try await self.listen() } } catch is CancellationError {}
-            }
+            group.addTask { try await runUntilGracefulShutdown { try await self.listen() } }
             try await group.next()
             group.cancelAll()
             try await group.waitForAll()

@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import Redis
 import ServiceLifecycle
+import ServiceThread
 
 /// Checks every `interval` that Redis answers and the scripts are loaded (loading them when missing) and keeps
 /// the answer in ``Readiness``, so `/readyz` costs no Redis call and tells within a second when storage goes.
@@ -13,9 +14,7 @@ struct ReadinessProbe: Service {
     let logger: Logger
 
     func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await probe() }
-        } catch is CancellationError {}
+        try await runUntilGracefulShutdown { try await probe() }
     }
 
     private func probe() async throws {

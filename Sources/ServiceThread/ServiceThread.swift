@@ -26,3 +26,11 @@ public enum ServiceThread {
         }
     }
 }
+
+/// Runs `loop` (which only ends by throwing, e.g. from `Task.sleep`) until graceful shutdown or cancellation,
+/// which end it quietly: the body of a service that ticks or waits until the instance stops.
+public func runUntilGracefulShutdown(_ loop: @escaping @Sendable () async throws -> Void) async throws {
+    do {
+        try await cancelWhenGracefulShutdown(loop)
+    } catch is CancellationError {}
+}
