@@ -41,4 +41,13 @@ extension AllocationStore {
         snapshot.touched = Set(list(replies[11]).compactMap { Int($0) })
         return snapshot
     }
+
+    /// The results of a `MULTI` ... `EXEC` pipeline: an error anywhere is thrown.
+    private static func transactionResults(_ replies: [RedisReply], expected: Int, what: String) throws -> [RedisReply] {
+        for reply in replies { _ = try RedisClient.checked(reply) }
+        guard let results = replies.last?.array, results.count == expected else {
+            throw RedisError.unexpectedReply("EXEC of the \(what)")
+        }
+        return results
+    }
 }

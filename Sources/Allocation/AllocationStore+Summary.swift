@@ -58,13 +58,4 @@ extension AllocationStore {
             DeadRoom(room: room, reason: reasons.indices.contains(index) ? reasons[index].string ?? "" : "")
         }
     }
-
-    /// The results of a `MULTI` ... `EXEC` pipeline: an error anywhere is thrown.
-    static func transactionResults(_ replies: [RedisReply], expected: Int, what: String) throws -> [RedisReply] {
-        for reply in replies { _ = try RedisClient.checked(reply) }
-        guard let results = replies.last?.array, results.count == expected else {
-            throw RedisError.unexpectedReply("EXEC of the \(what)")
-        }
-        return results
-    }
 }

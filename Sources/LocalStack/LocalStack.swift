@@ -29,27 +29,10 @@ public final class LocalStack: @unchecked Sendable {
         redis = try RedisServer.start(arguments: redisArguments)
         self.redisArguments = redisArguments
         directory = redis.directory
-        // A free port can be taken by another process before the simulator binds it: try another one.
-        var attempt = 0
-        while true {
-            let port = try LoopbackPort.free()
-            let url = "http://127.0.0.1:\(port)"
-            let process = try ChildProcess(allocator, ["simulate", "--port", String(port), "--agents", String(agents)]
-                                           + simulatorArguments,
-                                           output: redis.directory.appendingPathComponent("simulator.log"))
-            attempt += 1
-            do {
-                let log = directory.appendingPathComponent("simulator.log")
-                try Self.waitUntilAnswering(url + "/sim/state", process: process) {
-                    (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-                }
-                simulatorURL = url
-                simulator = process
-                break
-            } catch {
-                process.terminate(grace: 1)
-                if attempt >= 3 { throw error }
-            }
+        let log = directory.appendingPathComponent("simulator.log")
+        (simulator, simulatorURL) = try Self.listening(readyPath: "/sim/state", log: log) { [allocator] port in
+            try ChildProcess(allocator, ["simulate", "--port", String(port), "--agents", String(agents)] + simulatorArguments,
+                             output: log)
         }
         var env = ProcessInfo.processInfo.environment
         env["REDIS_URL"] = "redis://127.0.0.1:\(redis.port)/0"
@@ -70,31 +53,39 @@ public final class LocalStack: @unchecked Sendable {
     @discardableResult
     public func startInstance(environment: [String: String] = [:], waitUntilReady: Bool = true) throws -> Int {
         let index = instances.count
-        var attempt = 0
-        while true {
-            // A free port can be taken by another process before the instance binds it: try another one.
-            attempt += 1
-            let port = try LoopbackPort.free()
+        let log = directory.appendingPathComponent("instance-\(index).log")
+        let (process, url) = try Self.listening(readyPath: waitUntilReady ? "/readyz" : nil, log: log) { port in
             var env = baseEnvironment
             env["HTTP_PORT"] = String(port)
             env.merge(environment) { $1 }
-            let process = try ChildProcess(allocator, ["serve"], environment: env,
-                                           output: directory.appendingPathComponent("instance-\(index).log"))
+            return try ChildProcess(allocator, ["serve"], environment: env, output: log)
+        }
+        instances.append(process)
+        instanceURLs.append(url)
+        return index
+    }
+
+    /// Starts a process listening on a free loopback port (`start` gets the port) and waits until `readyPath`
+    /// answers 200 (unless nil). A free port can be taken by another process before the child binds it: then
+    /// (its log says "cannot listen") another port is tried, three times in all. Returns the process and its URL.
+    private static func listening(readyPath: String?, log: URL,
+                                  _ start: (Int) throws -> ChildProcess) throws -> (ChildProcess, String) {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = try LoopbackPort.free()
+            let process = try start(port)
             let url = "http://127.0.0.1:\(port)"
+            let text = { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
             do {
-                if waitUntilReady {
-                    try Self.waitUntilAnswering(url + "/readyz", process: process) { self.log("instance-\(index)") }
-                }
-            } catch where attempt < 3 && self.log("instance-\(index)").contains("cannot listen") {
+                if let readyPath { try waitUntilAnswering(url + readyPath, process: process, log: text) }
+                return (process, url)
+            } catch where attempt < 3 && text().contains("cannot listen") {
                 process.terminate(grace: 1)
-                continue
             } catch {
                 process.terminate(grace: 1)
                 throw error
             }
-            instances.append(process)
-            instanceURLs.append(url)
-            return index
         }
     }
 
