@@ -33,17 +33,25 @@ extension Setting where Value == String {
     }
 }
 
+extension Setting where Value: LosslessStringConvertible & Comparable {
+    /// A number in `range`; a refusal says it "must be \(kind) in \(range)".
+    static func number(_ name: String, _ presence: SettingPresence, in range: ClosedRange<Value>, kind: String,
+                       meaning: String) -> Setting<Value> {
+        let allowed = "\(range.lowerBound)...\(range.upperBound)"
+        return Setting(name, presence, allowed: allowed, meaning: meaning) { text throws(SettingRefusal) in
+            guard let number = Value(text), range.contains(number) else {
+                throw SettingRefusal("must be \(kind) in \(allowed)")
+            }
+            return number
+        }
+    }
+}
+
 extension Setting where Value == Int {
     /// A whole number in `range`.
     static func integer(_ name: String, _ presence: SettingPresence, in range: ClosedRange<Int>,
                         meaning: String) -> Setting<Int> {
-        let allowed = "\(range.lowerBound)...\(range.upperBound)"
-        return Setting(name, presence, allowed: allowed, meaning: meaning) { text throws(SettingRefusal) in
-            guard let number = Int(text), range.contains(number) else {
-                throw SettingRefusal("must be a whole number in \(allowed)")
-            }
-            return number
-        }
+        number(name, presence, in: range, kind: "a whole number", meaning: meaning)
     }
 }
 
@@ -51,13 +59,7 @@ extension Setting where Value == Double {
     /// A number of seconds in `range`.
     static func seconds(_ name: String, _ presence: SettingPresence, in range: ClosedRange<Double>,
                         meaning: String) -> Setting<Double> {
-        let allowed = "\(range.lowerBound)...\(range.upperBound)"
-        return Setting(name, presence, allowed: allowed, meaning: meaning) { text throws(SettingRefusal) in
-            guard let number = Double(text), range.contains(number) else {
-                throw SettingRefusal("must be a number of seconds in \(allowed)")
-            }
-            return number
-        }
+        number(name, presence, in: range, kind: "a number of seconds", meaning: meaning)
     }
 }
 
