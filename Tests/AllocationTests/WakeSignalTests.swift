@@ -8,8 +8,7 @@ import TestSupport
     static func waiter(_ signal: WakeSignal) async throws -> Task<WakeSignal.Token?, Never> {
         let before = signal.waiting
         let task = Task { await signal.wait() }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while signal.waiting == before, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        try await eventually(within: 5) { signal.waiting != before }
         try #require(signal.waiting == before + 1)
         return task
     }
