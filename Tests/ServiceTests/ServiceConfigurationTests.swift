@@ -15,15 +15,7 @@ import Testing
 
     /// The `ConfigurationError` loading `environment` throws (nil when it loads).
     static func configurationError(_ environment: [String: String]) async -> ConfigurationError? {
-        do {
-            _ = try await ServiceConfiguration.load(environment: environment, dotEnv: nil)
-            return nil
-        } catch let error as ConfigurationError {
-            return error
-        } catch {
-            Issue.record("not a ConfigurationError: \(error)")
-            return nil
-        }
+        await ServiceTests.configurationError { _ = try await ServiceConfiguration.load(environment: environment, dotEnv: nil) }
     }
 
     /// A new empty temporary directory.

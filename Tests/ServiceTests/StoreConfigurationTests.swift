@@ -7,15 +7,7 @@ import Testing
 /// with the defaults and error lines of `allocator serve`, and without the secret key.
 @Suite struct StoreConfigurationTests {
     static func error(_ environment: [String: String], overrides: [String: String] = [:]) async -> ConfigurationError? {
-        do {
-            _ = try await StoreConfiguration.load(environment: environment, overrides: overrides, dotEnv: nil)
-            return nil
-        } catch let error as ConfigurationError {
-            return error
-        } catch {
-            Issue.record("not a ConfigurationError: \(error)")
-            return nil
-        }
+        await configurationError { _ = try await StoreConfiguration.load(environment: environment, overrides: overrides, dotEnv: nil) }
     }
 
     @Test func theAppIDAloneIsEnoughWithTheDefaultsOfServe() async throws {
