@@ -16,14 +16,19 @@ final class RefusalLog: Sendable {
     private let state = Mutex(State())
     private let interval: Duration
     private let logger: Logger
+    /// Made once: a flood calls ``record(_:)`` for every connection it opens.
+    private let counters: [String: Counter]
 
     init(interval: Duration = .seconds(10), logger: Logger) {
         self.interval = interval
         self.logger = logger
+        counters = Dictionary(uniqueKeysWithValues: [HTTPServer.Refusal.connectionLimit, .addressLimit("")].map(\.reason).map {
+            ($0, Counter(label: "caa_http_refused_connections_total", dimensions: [("reason", $0)]))
+        })
     }
 
     func record(_ refusal: HTTPServer.Refusal) {
-        Counter(label: "caa_http_refused_connections_total", dimensions: [("reason", refusal.reason)]).increment()
+        counters[refusal.reason]?.increment()
         let now = ContinuousClock.now
         let report = state.withLock { state -> (counts: [String: Int], addresses: [String])? in
             state.sinceLog[refusal.reason, default: 0] += 1
