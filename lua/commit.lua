@@ -13,6 +13,8 @@
 -- KEYS[4] agent  hash  room -> agent id reserved or assigned
 -- KEYS[5] since  hash  room -> arrival time (us, Redis clock) of its session
 -- KEYS[6] assigned zset  room -> agent id (score) of every room in state a: an agent's rooms by ZRANGEBYSCORE
+-- KEYS[7] route  hash  room -> its route, when not 'default'
+-- KEYS[8] served hash  route -> rooms assigned in it, ever (per-route status and metrics)
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] owner token (from claim.lua)
 -- ARGV[3] agent id the room was assigned to (1-20 digits)
@@ -44,6 +46,7 @@ redis.call('HSET', KEYS[1], room, 'a')
 redis.call('ZADD', KEYS[6], agent, room)
 redis.call('ZREM', KEYS[2], room)
 redis.call('HDEL', KEYS[3], room)
+redis.call('HINCRBY', KEYS[8], redis.call('HGET', KEYS[7], room) or 'default', 1)
 local since = tonumber(redis.call('HGET', KEYS[5], room) or '')
 local waited = -1
 if since then

@@ -7,7 +7,8 @@
 --
 -- Under OOM: refused whole: it takes in new work; the webhook gets 503 with nothing stored; a later one queues it.
 --
--- KEYS[1] queue   zset  room -> arrival time (us, Redis clock; lowest score = head)
+-- KEYS[1] queue   zset  room -> arrival time (us, Redis clock; lowest score = head): the queue of the route
+--                       ARGV[4] (`queue` for 'default', `queue:<route>` for another)
 -- KEYS[2] state   hash  room -> q (queued) | f (in flight) | a (assigned) | d (dead)
 -- KEYS[3] session hash  room -> newest session key seen (kept after release as a tombstone)
 -- KEYS[4] agent   hash  room -> agent id reserved or assigned for the room
@@ -18,12 +19,18 @@
 -- KEYS[9] since   hash  room -> arrival time (us, Redis clock) of its session: its place in line when it is
 --                       requeued, and the start of the webhook-to-assignment time
 -- KEYS[10] assigned zset  room -> agent id (score) of every room in state a: an agent's rooms by ZRANGEBYSCORE
+-- KEYS[11] route   hash  room -> its route for the session, when not 'default'
+-- KEYS[12] routes  set   names of the routes other than 'default' that rooms were queued in (the housekeeper
+--                        moves the rooms of a route that left the routes file to 'default')
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] session key ("0" or 1-19 digits: any positive Int64, no leading zero)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
+-- ARGV[4] route the webhook matched (1-32 of a-z 0-9 _ -): the room keeps it for the session; a duplicate
+--         or a webhook of a room already assigned keeps the route it has
 --
 -- Returns:
---   1  QUEUED              {1}  new room (or a dead room whose customer wrote again) now at the tail
+--   1  QUEUED              {1}  new room (or a dead room whose customer wrote again) now at the tail of its
+--                               route's queue
 --   2  QUEUED_NEW_SESSION  {2}  assigned room, newer session: the old slot was freed (its resolve was missed)
 --   3  DUPLICATE           {3}  already queued or in flight: nothing changed but the recorded session
 --   4  ALREADY_ASSIGNED    {4}  assigned for this very session: nothing changed
@@ -31,16 +38,17 @@
 --  -1  INVALID             {-1, message}  bad arguments: nothing changed
 --- @include "lib/args.lua"
 --- @include "lib/load.lua"
+--- @include "lib/route.lua"
 --- @include "lib/time.lua"
 --- @include "lib/wake.lua"
 
-local room, session, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local room, session, cap, route = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local invalid = room_error(room)
 if invalid then return {-1, invalid} end
 if type(session) ~= 'string' or #session > 19 or not (session == '0' or session:match('^[1-9]%d*$')) then
   return {-1, 'session must be a decimal integer without leading zeros'}
 end
-invalid = wake_cap_error(cap)
+invalid = wake_cap_error(cap) or route_error(route)
 if invalid then return {-1, invalid} end
 
 local state = redis.call('HGET', KEYS[2], room)
@@ -74,5 +82,11 @@ redis.call('ZADD', KEYS[1], arrival, room)
 redis.call('HSET', KEYS[2], room, 'q')
 redis.call('HSET', KEYS[3], room, session)
 redis.call('HSET', KEYS[9], room, arrival)
+if route == 'default' then
+  redis.call('HDEL', KEYS[11], room)
+else
+  redis.call('HSET', KEYS[11], room, route)
+  redis.call('SADD', KEYS[12], route)
+end
 push_wake(8, 'q', cap)
 return {code}

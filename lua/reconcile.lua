@@ -20,6 +20,7 @@
 -- KEYS[5] touched  hash  agent id -> when it was last reserved (ms, Redis clock)
 -- KEYS[6] assigned zset  room -> agent id (score) of every room in state a
 -- KEYS[7] wake     list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
+-- KEYS[8] route    hash  room -> its route, when not 'default' (a forgotten room's is deleted)
 -- ARGV[1] settle: ms since an agent's last reservation before it may be healed (0 .. 86400000)
 -- ARGV[2] wake cap: the most tokens kept in the wake list (>= 1)
 -- ARGV[3], ARGV[4], ...: pairs of agent id (1-15 digits) and Qiscus's count (0 .. 1000000); at most 500 pairs
@@ -74,6 +75,7 @@ for i = 1, pairs_given do
       local room = rooms[j]
       redis.call('ZREM', KEYS[6], room)
       redis.call('HDEL', KEYS[3], room)
+      redis.call('HDEL', KEYS[8], room)
       redis.call('HDEL', KEYS[1], room)
       redis.call('HSET', KEYS[2], room, successor(redis.call('HGET', KEYS[2], room) or '0'))
       decrement_load(4, agent)

@@ -6,33 +6,40 @@
 --
 -- Under OOM: runs (allow-oom): refusing strands a dead worker's rooms and slots; it moves them, nets a shrink.
 --
--- KEYS[1] queue  zset  room -> arrival time (us, Redis clock; lowest score = head)
+-- KEYS[1] queue  zset  room -> arrival time (us, Redis clock; lowest score = head) of route 'default'
 -- KEYS[2] state  hash  room -> q | f | a | d
 -- KEYS[3] lease  zset  room -> lease deadline (ms)
 -- KEYS[4] owner  hash  room -> token of the worker holding the lease
 -- KEYS[5] wake   list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
 --                      (recovered rooms push 'c': they keep their reservation and need no free slot)
 -- KEYS[6] since  hash  room -> arrival time (us) of its session
+-- KEYS[7] route  hash  room -> its route, when not 'default': the queue it goes back to
+-- KEYS[8], KEYS[9], ...: the queues of the other routes, one per name in ARGV[3], ARGV[4], ... (at most 63)
 -- ARGV[1] batch: the most rooms to recover in this call (1 .. 1000)
 -- ARGV[2] wake cap: the most tokens kept in the wake list (>= 1)
+-- ARGV[3], ARGV[4], ...: the routes other than 'default' (1-32 of a-z 0-9 _ -), one per queue key; a room
+--         of a route not given goes back to the default queue
 --
 -- Returns:
---   1  RECOVERED  {1, room, ...}  these rooms (in queue order) are back at the head
+--   1  RECOVERED  {1, room, ...}  these rooms (oldest first) are back at the head of their route's queue
 --   0  NONE       {0}  no lease has expired (expired leases of rooms not in flight are only dropped)
 --  -1  INVALID    {-1, message}  bad arguments: nothing changed
 --- @include "lib/args.lua"
 --- @include "lib/queue.lua"
+--- @include "lib/route.lua"
 --- @include "lib/time.lua"
 --- @include "lib/wake.lua"
 
 local batch, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
 local invalid = batch_error(batch) or wake_cap_error(cap)
 if invalid then return {-1, invalid} end
+local queues
+queues, invalid = route_index(1, 8, 3)
+if invalid then return {-1, invalid} end
 
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_ms(), 'LIMIT', 0, batch)
 if #expired == 0 then return {0} end
 
-local head = score_ahead_of_head(1)
 local back = {}
 for i = 1, #expired do
   local room = expired[i]
@@ -40,9 +47,9 @@ for i = 1, #expired do
   redis.call('HDEL', KEYS[4], room)
   -- a lease without an in-flight room is debris: drop it, queue nothing
   if redis.call('HGET', KEYS[2], room) == 'f' then
-    local position = tonumber(redis.call('HGET', KEYS[6], room) or '')
-    if not position then position = head; head = head - 1 end
-    redis.call('ZADD', KEYS[1], position, room)
+    local queue = queue_of(queues, 7, room)
+    local position = tonumber(redis.call('HGET', KEYS[6], room) or '') or score_ahead_of_head(queue)
+    redis.call('ZADD', KEYS[queue], position, room)
     redis.call('HSET', KEYS[2], room, 'q')
     table.insert(back, {position, room})
   end

@@ -8,7 +8,7 @@
 --
 -- Under OOM: runs (allow-oom): it frees a resolved room and its slot; adds at most a tombstone and a time.
 --
--- KEYS[1]  queue   zset  room -> arrival time (us, Redis clock; lowest score = head)
+-- KEYS[1]  queue   zset  room -> arrival time (us, Redis clock; lowest score = head) of route 'default'
 -- KEYS[2]  state   hash  room -> q | f | a | d
 -- KEYS[3]  session hash  room -> newest session key seen
 -- KEYS[4]  lease   zset  room -> lease deadline (ms)
@@ -22,9 +22,12 @@
 -- KEYS[12] assigned zset  room -> agent id (score) of every room in state a: an agent's rooms by ZRANGEBYSCORE
 -- KEYS[13] freed   hash  agent id -> when we released its last rooms: up to 16 ms times, comma separated
 --                        (reserve.lua subtracts recent ones from Qiscus's lagging count)
+-- KEYS[14] route   hash  room -> its route, when not 'default'
+-- KEYS[15], KEYS[16], ...: the queues of the other routes, one per name in ARGV[4], ARGV[5], ... (at most 63)
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] session floor: '' or a session key; the tombstone becomes max(recorded, floor)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
+-- ARGV[4], ARGV[5], ...: the routes other than 'default' (1-32 of a-z 0-9 _ -), one per queue key
 --
 -- Returns:
 --   1  RELEASED            {1, agent}  the room was assigned; the agent's slot is free
@@ -37,6 +40,7 @@
 --  -1  INVALID             {-1, message}  bad arguments: nothing changed
 --- @include "lib/args.lua"
 --- @include "lib/load.lua"
+--- @include "lib/route.lua"
 --- @include "lib/time.lua"
 --- @include "lib/wake.lua"
 
@@ -47,6 +51,9 @@ if type(floor) ~= 'string' or #floor > 19 or not (floor == '' or floor == '0' or
   return {-1, 'session floor must be empty or a decimal integer without leading zeros'}
 end
 invalid = wake_cap_error(cap)
+if invalid then return {-1, invalid} end
+local queues
+queues, invalid = route_index(1, 15, 4)
 if invalid then return {-1, invalid} end
 
 -- A session's key is the id of the service BEFORE it, so the resolve of the session we hold always carries
@@ -62,7 +69,8 @@ end
 if not state then return {0} end
 local held = redis.call('HGET', KEYS[6], room)
 redis.call('HDEL', KEYS[2], room)
-redis.call('ZREM', KEYS[1], room)
+redis.call('ZREM', KEYS[queue_of(queues, 14, room)], room)
+redis.call('HDEL', KEYS[14], room)
 redis.call('ZREM', KEYS[4], room)
 redis.call('HDEL', KEYS[5], room)
 redis.call('ZREM', KEYS[8], room)

@@ -6,7 +6,8 @@
 --
 -- Under OOM: runs (allow-oom): it frees the slot and lease, refusing keeps them taken; dead adds <= 512 bytes.
 --
--- KEYS[1] queue   zset  room -> arrival time (us, Redis clock; lowest score = head)
+-- KEYS[1] queue   zset  room -> arrival time (us, Redis clock; lowest score = head): the queue of the
+--                       room's route, the one it was claimed from
 -- KEYS[2] state   hash  room -> q | f | a | d
 -- KEYS[3] lease   zset  room -> lease deadline (ms)
 -- KEYS[4] owner   hash  room -> token of the worker holding the lease

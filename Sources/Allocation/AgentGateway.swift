@@ -1,8 +1,12 @@
 /// What the allocation tasks need from the contact-center API (Qiscus): the online agents for a room and the
 /// assign call. One gateway serves every task of an instance, so it must be safe to call concurrently.
 public protocol AgentGateway: Sendable {
-    /// Online agents that may take the room, in the API's order, with the load the API reports.
-    func onlineAgents(room: String) async throws -> [AgentCandidate]
+    /// Online agents of the route that may take the room, in the API's order, with the load the API reports
+    /// and the limit the routes give each (nil: `MAX_CUSTOMERS_PER_AGENT`).
+    func onlineAgents(room: String, route: String) async throws -> [AgentCandidate]
+    /// The API call that lists the route's agents, for logs, metrics and dead-room reasons (e.g.
+    /// `available_agents`, `by_division`).
+    func listingCall(of route: String) -> String
     /// Qiscus's count of active customers for every agent it lists for the room, online or not (for
     /// `reconcile`).
     func agentCounts(room: String) async throws -> [Int: Int]
@@ -12,6 +16,10 @@ public protocol AgentGateway: Sendable {
     /// The cheapest call that proves the API takes our credentials and answers (an answer that refuses the
     /// call for another reason proves it too).
     func probe() async throws
+}
+
+extension AgentGateway {
+    public func listingCall(of route: String) -> String { "available_agents" }
 }
 
 /// An error of an ``AgentGateway`` call that says whether a retry may help.

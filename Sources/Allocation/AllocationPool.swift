@@ -17,8 +17,13 @@ public struct AllocationPool: Service, Sendable {
 
     public func run() async throws {
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                for worker in workers { group.addTask { await worker.run() } }
+            await withTaskGroup(of: Void.self) { timer in
+                // Wakes a task when a parked route's head reaches its overflow time.
+                timer.addTask { await wake.runRetryTimer() }
+                await withTaskGroup(of: Void.self) { group in
+                    for worker in workers { group.addTask { await worker.run() } }
+                }
+                timer.cancelAll()
             }
         } onGracefulShutdown: {
             wake.stop()

@@ -8,31 +8,44 @@ public struct AllocationStore: Sendable {
     public let redis: RedisClient
     /// The most wake-up tokens kept in the wake list (about the number of workers that may sleep on it).
     public let wakeCap: Int
+    /// Every route of the routes file (`default` included), in file order.
+    public let routes: [String]
     /// Whether the server passed the version check once (shared by every copy of the store).
     private let versionCheck = VersionCheck()
 
-    public init(keys: Keyspace, redis: RedisClient, wakeCap: Int = 256) {
+    public init(keys: Keyspace, redis: RedisClient, wakeCap: Int = 256, routes: [String] = [Keyspace.defaultRoute]) {
         precondition(wakeCap > 0, "wakeCap must be positive")
         self.keys = keys
         self.redis = redis
         self.wakeCap = wakeCap
+        self.routes = routes.contains(Keyspace.defaultRoute) ? routes : routes + [Keyspace.defaultRoute]
     }
+
+    /// The routes other than `default`, whose queues the scripts that take every route get after their fixed keys.
+    public var otherRoutes: [String] { routes.filter { $0 != Keyspace.defaultRoute } }
 
     /// Runs a script with this app's keys and decodes its answer; its negative codes throw ``ScriptError``.
     @discardableResult
     public func run<Script: AllocationScript>(_ script: Script) async throws -> Script.Outcome {
-        try Script.decode(try await redis.run(Script.lua, keys: keys(of: Script.self), arguments: script.arguments(wakeCap: wakeCap)))
+        try Script.decode(try await redis.run(Script.lua, keys: keys(of: script), arguments: arguments(of: script)))
     }
 
     /// ``run(_:)`` for a thread a C library owns (libmicrohttpd's handlers); never call it from a task.
     @discardableResult
     public func runWaiting<Script: AllocationScript>(_ script: Script) throws -> Script.Outcome {
-        try Script.decode(try redis.runWaiting(Script.lua, keys: keys(of: Script.self), arguments: script.arguments(wakeCap: wakeCap)))
+        try Script.decode(try redis.runWaiting(Script.lua, keys: keys(of: script), arguments: arguments(of: script)))
     }
 
     /// The KEYS of a script for this app, in the order its header lists them.
-    public func keys<Script: AllocationScript>(of script: Script.Type) -> [String] {
-        Script.keys.map { keys[$0] }
+    public func keys<Script: AllocationScript>(of script: Script) -> [String] {
+        let fixed = script.keys(in: keys)
+        return Script.takesEveryRoute ? fixed + otherRoutes.map { keys.queue(route: $0) } : fixed
+    }
+
+    /// The ARGV of a script, in the order its header lists them.
+    public func arguments<Script: AllocationScript>(of script: Script) -> [String] {
+        let fixed = script.arguments(wakeCap: wakeCap)
+        return Script.takesEveryRoute ? fixed + otherRoutes : fixed
     }
 
     /// Checks the server's version (once) and loads every script into its cache unless it is there already:

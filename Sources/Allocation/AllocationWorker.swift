@@ -3,7 +3,8 @@ import Metrics
 import Redis
 import ServiceLifecycle
 
-/// One allocation loop, run as a task: claim the head of the queue, ask the gateway for online agents,
+/// One allocation loop, run as a task: claim the room waiting longest among the routes that are not full, ask
+/// the gateway for the online agents of its route (and of its overflow route once it waited long enough),
 /// reserve one in Redis (`reserve.lua`), assign it through the gateway, commit or roll back. An instance runs
 /// `WORKER_CONCURRENCY` of them (an ``AllocationPool``) over one ``RedisClient`` and one gateway, so an
 /// allocation waiting on the API holds no thread. An idle loop waits on the ``WakeSignal``, so a new room or a
@@ -35,8 +36,8 @@ public struct AllocationWorker: Sendable {
 
     /// Works until graceful shutdown (or cancellation, or the wake signal stops); a room in hand is finished
     /// (or requeued) first. A loop done with its room claims the next one unless the instance learnt that
-    /// there is nothing to do (queue empty, or no capacity: ``WakeSignal/shouldWait``); then it waits for a
-    /// token.
+    /// there is nothing to do (queues empty, or every route full: ``WakeSignal/shouldWait``); then it waits for
+    /// a token.
     public func run() async {
         logger.debug("worker started")
         var woken = false
@@ -50,9 +51,8 @@ public struct AllocationWorker: Sendable {
                 if woken || !wake.shouldWait {
                     let next = try await next(consumesWakeToken: !woken)
                     woken = false
-                    if let (outcome, remaining) = next {
-                        if remaining == 0 { wake.markDrained() }
-                        if case .noCapacity = outcome { wake.markStarved() }
+                    if let (_, remaining, routes) = next {
+                        if remaining == 0 && routes == 1 { wake.markDrained() }
                         continue
                     }
                     wake.markDrained()
@@ -73,23 +73,29 @@ public struct AllocationWorker: Sendable {
         try await next(consumesWakeToken: false)?.outcome
     }
 
-    /// Claims and handles one room; also says how many rooms were still queued after the claim.
-    private func next(consumesWakeToken: Bool) async throws -> (outcome: AllocationOutcome, remaining: Int)? {
+    /// Claims and handles one room; also says how many rooms were still queued in its route after the claim,
+    /// and over how many routes the claim looked. Nil when the routes not parked had no room queued.
+    private func next(consumesWakeToken: Bool) async throws -> (outcome: AllocationOutcome, remaining: Int, routes: Int)? {
         while true {
+            let routes = wake.activeRoutes
+            guard !routes.isEmpty else { return nil }
             let token = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
             let claim = try await store.run(Claim(token: token, leaseMilliseconds: settings.leaseMilliseconds,
-                                                  consumesWakeToken: consumesWakeToken))
+                                                  consumesWakeToken: consumesWakeToken, routes: routes))
             switch claim.code {
             case .empty:
                 return nil
             case .droppedOrphan:
                 logger.warning("dropped a queue entry whose room was not queued", metadata: ["room": "\(claim.room ?? "")"])
             case .claimed:
-                guard let room = claim.room else { throw ScriptError.unexpectedReply(script: Claim.name, reply: "no room") }
+                guard let room = claim.room, let route = claim.route else {
+                    throw ScriptError.unexpectedReply(script: Claim.name, reply: "no room")
+                }
                 checkpoint(.claimed)
                 let outcome: AllocationOutcome
                 do {
-                    outcome = try await allocate(room: room, token: token, reserved: claim.reservedAgent)
+                    outcome = try await allocate(room: room, token: token, reserved: claim.reservedAgent, route: route,
+                                                 waitedMilliseconds: claim.waitedMilliseconds ?? 0)
                 } catch let error as ScriptError where error.meansRoomLost {
                     // Resolved meanwhile, or recovered by another worker: nothing to undo, the room has a new owner.
                     logger.notice("lost the room to another owner", metadata: ["room": "\(room)", "reason": "\(error)"])
@@ -98,37 +104,63 @@ public struct AllocationWorker: Sendable {
                     // A script refused before it ran (out of memory, read-only): give the room back at its place now
                     // rather than when its lease ends (rollback runs under OOM; it changes nothing if the room holds
                     // a reservation, which then waits for its lease).
-                    _ = try? await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue))
+                    _ = try? await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue, route: route))
                     throw error
                 }
                 Counter(label: "caa_allocations_total", dimensions: [("outcome", outcome.label)]).increment()
-                return (outcome, claim.remaining ?? 1)
+                return (outcome, claim.remaining ?? 1, routes.count)
             }
         }
     }
 
-    /// The allocation of one claimed room. A lost lease is thrown as ``ScriptError``.
-    func allocate(room: String, token: String, reserved: Int?) async throws -> AllocationOutcome {
+    /// The allocation of one claimed room of a route. A lost lease is thrown as ``ScriptError``.
+    func allocate(room: String, token: String, reserved: Int?, route: String = Keyspace.defaultRoute,
+                  waitedMilliseconds: Int = 0) async throws -> AllocationOutcome {
         var log = logger
         log[metadataKey: "room"] = "\(room)"
+        log[metadataKey: "route"] = "\(route)"
+        let held = HeldRoom(room: room, token: token, route: route)
+        let plan = settings.plan(of: route)
+        let overflow = plan.overflow.flatMap { waitedMilliseconds >= $0.afterMilliseconds ? $0 : nil }
         var candidates: [AgentCandidate] = []
+        var others: [AgentCandidate] = []
         if reserved == nil {
-            let listed = try await call("available_agents", room: room, token: token, log: log) {
-                try await gateway.onlineAgents(room: room)
+            let listing = gateway.listingCall(of: route)
+            let listed = try await call(listing, held, log: log) {
+                try await gateway.onlineAgents(room: room, route: route)
             }
             guard case .success(let agents) = listed else {
-                return try await unsuccessful(listed, call: "available_agents", room: room, token: token, agent: nil, log: log)
+                return try await unsuccessful(listed, call: listing, held, agent: nil, log: log)
             }
             candidates = agents
+            if let overflow {
+                let listing = gateway.listingCall(of: overflow.route)
+                let listed = try await call(listing, held, log: log) {
+                    try await gateway.onlineAgents(room: room, route: overflow.route)
+                }
+                guard case .success(let agents) = listed else {
+                    return try await unsuccessful(listed, call: listing, held, agent: nil, log: log)
+                }
+                let own = Set(candidates.map(\.id))
+                others = agents.filter { !own.contains($0.id) }
+            }
         }
         let reservation = try await store.run(Reserve(room: room, token: token, limit: settings.limit,
                                                       strategy: settings.strategy,
                                                       releaseWindowMilliseconds: settings.releaseWindowMilliseconds,
-                                                      candidates: candidates))
+                                                      candidates: candidates, overflow: others,
+                                                      overflowRoute: overflow?.route))
         switch reservation.code {
         case .noCapacity:
-            try await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue))
-            log.debug("no agent under the limit; waiting for a free slot", metadata: ["candidates": "\(candidates.count)"])
+            try await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue, route: route))
+            // The room is back at the head of its route: no other room of the route can be served before a slot
+            // frees, or before this room reaches its overflow time.
+            let retry = plan.overflow.flatMap { plan in
+                overflow == nil ? Duration.milliseconds(plan.afterMilliseconds - waitedMilliseconds) : nil
+            }
+            wake.park(route, retryIn: retry)
+            log.debug("no agent under the limit; the route waits for a free slot",
+                      metadata: ["candidates": "\(candidates.count + others.count)"])
             return .noCapacity
         case .alreadyAssigned:
             return .alreadyAssigned
@@ -137,17 +169,26 @@ public struct AllocationWorker: Sendable {
                 throw ScriptError.unexpectedReply(script: Reserve.name, reply: "\(reservation)")
             }
             log[metadataKey: "agent"] = "\(agent)"
+            if reservation.overflow { log[metadataKey: "overflow"] = "\(overflow?.route ?? "")" }
             checkpoint(.reserved)
-            return try await assign(room: room, token: token, agent: agent, log: log)
+            return try await assign(held, agent: agent, log: log)
         }
     }
 
-    private func assign(room: String, token: String, agent: Int, log: Logger) async throws -> AllocationOutcome {
-        let assigned = try await call("assign_agent", room: room, token: token, log: log) {
+    /// A room this task holds: its lease token and the route whose queue it goes back to.
+    struct HeldRoom {
+        let room: String
+        let token: String
+        let route: String
+    }
+
+    private func assign(_ held: HeldRoom, agent: Int, log: Logger) async throws -> AllocationOutcome {
+        let (room, token) = (held.room, held.token)
+        let assigned = try await call("assign_agent", held, log: log) {
             try await gateway.assign(room: room, agent: agent)
         }
         guard case .success = assigned else {
-            return try await unsuccessful(assigned, call: "assign_agent", room: room, token: token, agent: agent, log: log)
+            return try await unsuccessful(assigned, call: "assign_agent", held, agent: agent, log: log)
         }
         checkpoint(.assigned)
         // A lost lease here is thrown and never rolled back: the room was recovered (the next claimer repeats the
@@ -160,6 +201,7 @@ public struct AllocationWorker: Sendable {
             if let waited {
                 Timer(label: "caa_webhook_to_assign_seconds").recordMilliseconds(waited)
             }
+            Counter(label: "caa_rooms_served_total", dimensions: [("route", held.route)]).increment()
             log.info("room assigned", metadata: ["waited_ms": "\(waited.map(String.init) ?? "?")"])
             return .assigned(agent: agent, waited: waited)
         case .alreadyCommitted:
@@ -169,13 +211,14 @@ public struct AllocationWorker: Sendable {
 
     /// A Qiscus call that did not succeed: the instance is stopping (back to the head, reservation freed), or
     /// the last try failed (to the dead list with the reason, which `allocator requeue-dead` undoes).
-    private func unsuccessful<T>(_ result: CallResult<T>, call: String, room: String, token: String, agent: Int?,
+    private func unsuccessful<T>(_ result: CallResult<T>, call: String, _ held: HeldRoom, agent: Int?,
                                  log: Logger) async throws -> AllocationOutcome {
+        let (room, token, route) = (held.room, held.token, held.route)
         switch result {
         case .success:
             return .leaseLost
         case .stopping(let reason):
-            try await store.run(Rollback(room: room, token: token, agent: agent, to: .requeue))
+            try await store.run(Rollback(room: room, token: token, agent: agent, to: .requeue, route: route))
             return .requeued(reason: reason)
         case .serviceFault(let failure):
             let reason = "\(call): \(failure)"
@@ -184,14 +227,14 @@ public struct AllocationWorker: Sendable {
                           metadata: ["reason": "\(reason)"])
             }
             if agent == nil {
-                try await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue))
+                try await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue, route: route))
             }
             // With an agent reserved the assign may have reached Qiscus: the lease runs out instead, and the room
             // comes back at its place keeping the reservation, so the same assign is repeated (idempotent).
             return .paused(reason: reason)
         case .failed(let failure):
             let reason = "\(call): \(failure)"
-            try await store.run(Rollback(room: room, token: token, agent: agent, to: .dead(reason: reason)))
+            try await store.run(Rollback(room: room, token: token, agent: agent, to: .dead(reason: reason), route: route))
             log.error("Qiscus call failed for good; room moved to the dead list", metadata: ["reason": "\(reason)"])
             return .dead(reason: reason)
         }
@@ -208,7 +251,7 @@ public struct AllocationWorker: Sendable {
 
     /// Calls the gateway with bounded retries; extends the lease before each retry so a slow API can not
     /// make `recover` hand the room to another worker meanwhile (a lost lease is thrown).
-    private func call<T: Sendable>(_ name: String, room: String, token: String, log: Logger,
+    private func call<T: Sendable>(_ name: String, _ held: HeldRoom, log: Logger,
                                    _ body: () async throws -> T) async throws -> CallResult<T> {
         var retry = 0
         let clock = ContinuousClock()
@@ -233,7 +276,7 @@ public struct AllocationWorker: Sendable {
                 log.notice("Qiscus call failed; retrying",
                            metadata: ["call": "\(name)", "reason": "\(reason)", "retry_in_s": "\(delay)"])
                 if Task.isShuttingDownGracefully { return .stopping(reason) }
-                try await store.run(Extend(room: room, token: token, leaseMilliseconds: settings.leaseMilliseconds))
+                try await store.run(Extend(room: held.room, token: held.token, leaseMilliseconds: settings.leaseMilliseconds))
                 guard await pause(delay) else { return .stopping(reason) }
             }
         }

@@ -6,8 +6,9 @@ import ServiceThread
 
 /// The timers every instance runs (safe when all of them do), as a service: `recover` of expired leases every
 /// second, and every `reconcileInterval` the healing of agent loads that are higher in our books than in
-/// Qiscus (`reconcile.lua`), a nudge of the queue head (`nudge.lua`: agents coming online send no webhook)
-/// and the queue gauges.
+/// Qiscus (`reconcile.lua`), a nudge of the queue head (`nudge.lua`: agents coming online send no webhook),
+/// the queue gauges, the move of rooms of routes that left the routes file to `default` (`reroute.lua`) and
+/// the check that every live instance runs the same routes (`announce.lua`).
 public struct Housekeeper: Service, Sendable {
     let store: AllocationStore
     let gateway: any AgentGateway
@@ -15,10 +16,14 @@ public struct Housekeeper: Service, Sendable {
     /// How long after an agent's last reservation Qiscus's count is trusted to include it, in ms.
     let settleMilliseconds: Int
     let recoverInterval: Duration
+    /// This instance's id and the fingerprint of its routes, announced every reconcile tick.
+    let identity: (instance: String, routes: String)?
     let logger: Logger
 
     public init(store: AllocationStore, gateway: any AgentGateway, reconcileInterval: Duration, settleMilliseconds: Int,
-                recoverInterval: Duration = .seconds(1), logger: Logger) {
+                recoverInterval: Duration = .seconds(1), identity: (instance: String, routes: String)? = nil,
+                logger: Logger) {
+        self.identity = identity
         self.store = store
         self.gateway = gateway
         self.reconcileInterval = reconcileInterval
@@ -66,7 +71,40 @@ public struct Housekeeper: Service, Sendable {
     public func reconcile() async throws {
         try await healLoads()
         try await store.summary().recordGauges() // before the nudge, which a full Redis refuses
+        try await rerouteRemovedRoutes()
         try await store.run(Nudge())
+        try await announce()
+    }
+
+    /// Moves the rooms queued in routes that are no longer in the routes file to `default`, at their place.
+    public func rerouteRemovedRoutes() async throws {
+        let known = Set(store.routes)
+        let recorded = try await store.redis.execute(["SMEMBERS", store.keys.routes]).array?.compactMap(\.string) ?? []
+        for route in recorded where !known.contains(route) {
+            for _ in 0..<10 {
+                let moved = try await store.run(Reroute(route: route))
+                if moved.moved > 0 {
+                    Counter(label: "caa_rerouted_rooms_total").increment(by: moved.moved)
+                    logger.warning("rooms of a route that is no longer in the routes file now wait in default",
+                                   metadata: ["route": "\(route)", "rooms": "\(moved.moved)"])
+                }
+                if moved.code == .empty || moved.left == 0 { break }
+            }
+        }
+    }
+
+    /// Says which routes this instance runs and logs loudly when a live instance runs others.
+    func announce() async throws {
+        guard let identity else { return }
+        let ttl = Int(reconcileInterval.components.seconds) * 3_000 + 5_000
+        let answer = try await store.run(Announce(instance: identity.instance, fingerprint: identity.routes,
+                                                  ttlMilliseconds: min(max(ttl, 1_000), 86_400_000)))
+        Gauge(label: "caa_routes_mismatch").record(answer.code == .different ? 1 : 0)
+        if answer.code == .different {
+            logger.error("instances run different routes files: rooms may be routed and agents limited differently by each; deploy one routes file to every instance",
+                         metadata: ["routes": "\(identity.routes)",
+                                    "others": "\(answer.different.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","))"])
+        }
     }
 
     /// Asks Qiscus for its counts (listing agents for one of our assigned rooms) and forgets rooms of agents

@@ -21,7 +21,17 @@ public struct Keyspace: Sendable, Equatable {
     /// The name (last part) of each key of the app.
     public enum Name: String, Sendable, CaseIterable {
         case queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned, touched, freed
+        case route, routes, served, limit, paused, agents, seen, instances
     }
+
+    /// The queue of a route: `queue` for `default` (the key of the versions before routes, so their rooms
+    /// stay in line), `queue:<route>` for any other.
+    public func queue(route: String) -> String {
+        route == Self.defaultRoute ? queue : key("queue:\(route)")
+    }
+
+    /// The route every room without a route of its own belongs to.
+    public static let defaultRoute = "default"
 
     /// The full key of a name.
     public subscript(name: Name) -> String { key(name.rawValue) }
@@ -58,9 +68,31 @@ public struct Keyspace: Sendable, Equatable {
     /// hash agent id -> when we released its last rooms (ms, up to 16, comma separated).
     public var freed: String { key("freed") }
 
+    /// hash room -> its route for the session, when not `default`.
+    public var route: String { key("route") }
+    /// set of the routes other than `default` that rooms were queued in.
+    public var routes: String { key("routes") }
+    /// hash route -> rooms assigned in it, ever.
+    public var served: String { key("served") }
+    /// hash agent id -> its own limit (admin API).
+    public var limit: String { key("limit") }
+    /// hash agent id -> `1` while the agent is paused (admin API).
+    public var paused: String { key("paused") }
+    /// hash agent id -> its card (JSON: name, email, divisions) from the last listing that showed it.
+    public var agents: String { key("agents") }
+    /// hash agent id -> when a listing last showed it online (ms, Redis clock).
+    public var seen: String { key("seen") }
+    /// hash instance id -> `<ms>:<fingerprint of its routes>`.
+    public var instances: String { key("instances") }
+
     /// never exists: the readiness probe's `LPUSHX` onto it asks whether Redis takes writes, changing nothing.
     public var probe: String { key("probe") }
 
-    /// Every key of the app.
+    /// Every fixed key of the app (the queues of routes other than `default` come on top: ``all(routes:)``).
     public var all: [String] { Name.allCases.map { self[$0] } }
+
+    /// Every key of the app with the queues of these routes.
+    public func all(routes: [String]) -> [String] {
+        all + routes.filter { $0 != Self.defaultRoute }.map { queue(route: $0) }
+    }
 }

@@ -6,13 +6,17 @@ import Synchronization
 ///
 /// - **drained**: a claim found the queue empty. Every room queued later pushes a `q` token, and any token
 ///   clears the flag.
-/// - **starved**: a room found no agent under the limit. The queue is strictly first in, first out (a room
-///   without capacity goes back to the head), so no other room can be served either until a slot frees:
-///   `q` tokens are dropped and only a `c` token (a freed slot, or the periodic nudge) clears the flag.
+/// - **parked routes**: a room of a route found no agent under the limit. Each route's queue is strictly first
+///   in, first out (a room without capacity goes back to the head), so no other room of that route can be
+///   served either until a slot frees: claims leave the route out until a `c` token (a freed slot, or the
+///   periodic nudge) or, for a route whose head will reach its overflow time, until that time. One full
+///   route never parks the others. While every route is parked (**starved**) `q` tokens are dropped.
 public final class WakeSignal: Sendable {
     public enum Token: Sendable, Equatable {
         case queue
         case capacity
+        /// A parked route's retry time came (its head reached its overflow time).
+        case retry
     }
 
     private struct State {
@@ -22,12 +26,25 @@ public final class WakeSignal: Sendable {
         var nextID: UInt64 = 0
         var stopped = false
         var drained = false
-        var starved = false
+        /// Parked routes: until a `c` token (nil), or until then.
+        var parked: [String: ContinuousClock.Instant?] = [:]
+        /// The retry timer, suspended until a route is parked with a time.
+        var timer: CheckedContinuation<Void, Never>?
+
+        func isParked(_ route: String, at now: ContinuousClock.Instant) -> Bool {
+            guard let until = parked[route] else { return false }
+            return until.map { now < $0 } ?? true
+        }
     }
 
     private let state = Mutex(State())
+    /// Every route of the instance, in file order.
+    public let routes: [String]
 
-    public init() {}
+    public init(routes: [String] = [Keyspace.defaultRoute]) {
+        precondition(!routes.isEmpty, "a wake signal serves at least one route")
+        self.routes = routes
+    }
 
     /// Suspends until a token arrives that a task can use; nil once ``stop()`` was called or when the task is
     /// cancelled.
@@ -56,27 +73,94 @@ public final class WakeSignal: Sendable {
     }
 
     /// Whether a task done with its room should wait for a token rather than claim: a claim since the last
-    /// token found the queue empty, or a room since the last `c` token found no capacity.
-    public var shouldWait: Bool { state.withLock { $0.drained || $0.starved } }
+    /// token found the queues empty, or every route is parked.
+    public var shouldWait: Bool {
+        let now = ContinuousClock.now
+        return state.withLock { state in state.drained || routes.allSatisfy { state.isParked($0, at: now) } }
+    }
 
-    public var isStarved: Bool { state.withLock { $0.starved } }
+    /// Every route is parked: no claim could be served until a slot frees (or a retry time comes).
+    public var isStarved: Bool {
+        let now = ContinuousClock.now
+        return state.withLock { state in routes.allSatisfy { state.isParked($0, at: now) } }
+    }
+
+    /// The routes a claim should look at: those not parked, in file order.
+    public var activeRoutes: [String] {
+        let now = ContinuousClock.now
+        return state.withLock { state in routes.filter { !state.isParked($0, at: now) } }
+    }
+
+    /// The routes parked now.
+    public var parkedRoutes: Set<String> { Set(routes).subtracting(activeRoutes) }
 
     public func markDrained() { state.withLock { $0.drained = true } }
 
-    public func markStarved() { state.withLock { $0.starved = true } }
+    /// Parks every route until a `c` token.
+    public func markStarved() { for route in routes { park(route) } }
+
+    /// Leaves the route out of claims until a `c` token, or until `retryIn` passed (then a `retry` token wakes a
+    /// task: the route's head reached its overflow time).
+    public func park(_ route: String, retryIn: Duration? = nil) {
+        let until = retryIn.map { ContinuousClock.now.advanced(by: $0) }
+        let timer = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.parked[route] = .some(until)
+            guard until != nil else { return nil }
+            defer { state.timer = nil }
+            return state.timer
+        }
+        timer?.resume()
+    }
 
     /// Hands a token to the longest waiting task. Returns false when no task took it: none waits, or it is a
-    /// `q` token while the instance is starved (dropped: a starved instance has no use for it).
+    /// `q` token while every route is parked (dropped: such an instance has no use for it). A `c` token
+    /// unparks every route.
     @discardableResult
     public func deliver(_ token: Token) -> Bool {
+        let now = ContinuousClock.now
         let waiter = state.withLock { state -> CheckedContinuation<Token?, Never>? in
-            if token == .queue && state.starved { return nil }
+            if token == .queue && routes.allSatisfy({ state.isParked($0, at: now) }) { return nil }
             state.drained = false
-            if token == .capacity { state.starved = false }
+            if token == .capacity { state.parked.removeAll() }
             return state.waiters.isEmpty ? nil : state.waiters.removeFirst().continuation
         }
         waiter?.resume(returning: token)
         return waiter != nil
+    }
+
+    /// Wakes a task each time a parked route's retry time comes, until stopped or cancelled. The instance's
+    /// ``AllocationPool`` runs it.
+    func runRetryTimer() async {
+        while !isStopped, !Task.isCancelled {
+            let next = state.withLock { state in state.parked.values.compactMap { $0 }.min() }
+            if let next {
+                guard (try? await Task.sleep(until: next, tolerance: .milliseconds(10), clock: .continuous)) != nil else { return }
+                let now = ContinuousClock.now
+                let due = state.withLock { state -> Bool in
+                    let due = state.parked.filter { $0.value.map { $0 <= now } ?? false }.map(\.key)
+                    for route in due { state.parked[route] = nil }
+                    return !due.isEmpty
+                }
+                if due { deliver(.retry) }
+            } else {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let resumeNow = state.withLock { state -> Bool in
+                            if state.stopped || Task.isCancelled || state.parked.values.contains(where: { $0 != nil }) { return true }
+                            state.timer = continuation
+                            return false
+                        }
+                        if resumeNow { continuation.resume() }
+                    }
+                } onCancel: {
+                    let timer = state.withLock { state in
+                        defer { state.timer = nil }
+                        return state.timer
+                    }
+                    timer?.resume()
+                }
+            }
+        }
     }
 
     /// Tasks waiting now.
@@ -112,15 +196,17 @@ public final class WakeSignal: Sendable {
 
     /// Wakes every waiting task with nil, and every later ``wait()`` returns nil at once.
     public func stop() {
-        let (waiters, listener) = state.withLock { state in
+        let (waiters, listener, timer) = state.withLock { state in
             state.stopped = true
             defer {
                 state.waiters.removeAll()
                 state.demand = nil
+                state.timer = nil
             }
-            return (state.waiters.map(\.continuation), state.demand)
+            return (state.waiters.map(\.continuation), state.demand, state.timer)
         }
         for waiter in waiters { waiter.resume(returning: nil) }
         listener?.resume()
+        timer?.resume()
     }
 }

@@ -5,7 +5,7 @@ import Qiscus
 struct QiscusGateway: AgentGateway {
     let client: QiscusClient
 
-    func onlineAgents(room: String) async throws -> [AgentCandidate] {
+    func onlineAgents(room: String, route: String) async throws -> [AgentCandidate] {
         try await client.onlineAgents(room: room).map { AgentCandidate(id: $0.id, reportedLoad: $0.currentCustomerCount) }
     }
 

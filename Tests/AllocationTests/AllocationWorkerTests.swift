@@ -30,7 +30,7 @@ import TestSupport
 
         var assigns: [(String, Int)] { state.withLock { $0.assigns } }
 
-        func onlineAgents(room: String) async throws -> [AgentCandidate] { agents }
+        func onlineAgents(room: String, route: String) async throws -> [AgentCandidate] { agents }
 
         func agentCounts(room: String) async throws -> [Int: Int] { [:] }
 
@@ -105,7 +105,7 @@ import TestSupport
         final class Down: AgentGateway {
             let counter = Atomic<Int>(0)
             var calls: Int { counter.load(ordering: .relaxed) }
-            func onlineAgents(room: String) async throws -> [AgentCandidate] {
+            func onlineAgents(room: String, route: String) async throws -> [AgentCandidate] {
                 counter.add(1, ordering: .relaxed)
                 throw Failure(isRetryable: true, retryAfter: nil, kind: "unreachable")
             }
@@ -128,7 +128,7 @@ import TestSupport
         final class StopOnAssign: AgentGateway {
             let stop: GracefulShutdownTestTrigger
             init(stop: GracefulShutdownTestTrigger) { self.stop = stop }
-            func onlineAgents(room: String) async throws -> [AgentCandidate] { [.init(id: 7, reportedLoad: 0)] }
+            func onlineAgents(room: String, route: String) async throws -> [AgentCandidate] { [.init(id: 7, reportedLoad: 0)] }
             func agentCounts(room: String) async throws -> [Int: Int] { [:] }
             func assign(room: String, agent: Int) async throws {
                 stop.triggerGracefulShutdown()
@@ -183,9 +183,10 @@ import TestSupport
         let wake = WakeSignal()
         let listening = try listener(f, wake, server: server)
         defer { wake.stop() }
+        // Every claim reads the head of each route's queue with one ZRANGE (this test runs no other script that does).
         func claims() async throws -> Int {
             let stats = try await f.redis.execute(["INFO", "commandstats"]).string ?? ""
-            let line = stats.split(separator: "\r\n").first { $0.hasPrefix("cmdstat_zpopmin:") } ?? ""
+            let line = stats.split(separator: "\r\n").first { $0.hasPrefix("cmdstat_zrange:") } ?? ""
             return Int(line.split(separator: ",").first?.split(separator: "=").last ?? "") ?? 0
         }
         let loops = (0..<4).map { _ in worker(f, gateway, wake: wake) }
@@ -209,7 +210,7 @@ import TestSupport
         final class GatedGateway: AgentGateway {
             let open = Atomic<Bool>(false)
             let listings = Atomic<Int>(0)
-            func onlineAgents(room: String) async throws -> [AgentCandidate] {
+            func onlineAgents(room: String, route: String) async throws -> [AgentCandidate] {
                 listings.add(1, ordering: .relaxed)
                 return [.init(id: 7, reportedLoad: 0)]
             }
@@ -253,7 +254,7 @@ import TestSupport
 
     @Test func aFaultAboutTheServicePausesAllocationAndTheRoomKeepsItsPlace() async throws {
         final class Rejecting: AgentGateway {
-            func onlineAgents(room: String) async throws -> [AgentCandidate] {
+            func onlineAgents(room: String, route: String) async throws -> [AgentCandidate] {
                 throw Failure(isRetryable: false, retryAfter: nil, kind: "unauthorized", isServiceFault: true)
             }
             func agentCounts(room: String) async throws -> [Int: Int] { [:] }
@@ -290,7 +291,7 @@ import TestSupport
     @Test func theProbeResumesAllocationOnceQiscusAnswersAndWaitingLoopsGoOn() async throws {
         final class Probe: AgentGateway {
             let failing = Atomic<Bool>(true)
-            func onlineAgents(room: String) async throws -> [AgentCandidate] { [] }
+            func onlineAgents(room: String, route: String) async throws -> [AgentCandidate] { [] }
             func agentCounts(room: String) async throws -> [Int: Int] { [:] }
             func assign(room: String, agent: Int) async throws {}
             func probe() async throws {

@@ -9,7 +9,9 @@ import TestSupport
 /// Each case has a redis-server of its own, so no case sees another's filler.
 @Suite struct OutOfMemoryScriptTests {
     /// The scripts a full Redis refuses: they take in new work. Every other script runs.
-    static let refusedWhenFull: Set<String> = [Enqueue.name, Claim.name, Reserve.name, Revive.name, Nudge.name]
+    static let refusedWhenFull: Set<String> = [
+        Enqueue.name, Claim.name, Reserve.name, Revive.name, Nudge.name, Override.name, Remember.name, Announce.name,
+    ]
 
     @Test(arguments: ScriptLibrary.all.map { $0.name })
     func aFullRedis(script name: String) async throws {
@@ -41,6 +43,22 @@ import TestSupport
         case Nudge.name:
             try await f.enqueue("1")
             try await full.expectRefused(Nudge.Code.nudged) { try await f.store.run(Nudge()).code }
+        case Override.name:
+            try await full.expectRefused(Override.Code.stored) { try await f.store.run(Override(agent: 7, limit: .set(3))).code }
+        case Remember.name:
+            try await full.expectRefused(Remember.Code.remembered) {
+                try await f.store.run(Remember(cards: [(7, #"{"name":"Budi"}"#)])).code
+            }
+        case Announce.name:
+            try await full.expectRefused(Announce.Code.agreed) {
+                try await f.store.run(Announce(instance: "a", fingerprint: "f", ttlMilliseconds: 60_000)).code
+            }
+        case Reroute.name:
+            // Rooms of a route that left the routes file move to default: memory only shrinks.
+            try await f.store.run(Enqueue(room: "1", session: "0", route: "gone"))
+            let moved = try await full.expectRuns { try await f.store.run(Reroute(route: "gone")) }
+            #expect(moved.code == .moved && moved.moved == 1)
+            #expect(try await f.redis.execute(["ZSCORE", f.keys.queue, "1"]).string != nil, "now in the default queue")
 
         case Commit.name:
             let token = try await f.reserved("1", agent: 7)

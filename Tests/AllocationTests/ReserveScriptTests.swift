@@ -113,15 +113,21 @@ import Testing
         #expect(try await f.snapshot().loads.isEmpty)
     }
 
+    /// ARGV: room, token, strategy, own, release window, then triples of agent id, count and limit.
     @Test(arguments: [
-        (["x", "t", "2", "least_loaded", "0"], "room"), (["1", "", "2", "least_loaded", "0"], "token"),
-        (["1", "t", "0", "least_loaded", "0"], "limit"), (["1", "t", "10001", "least_loaded", "0"], "limit"),
-        (["1", "t", "1.5", "least_loaded", "0"], "limit"), (["1", "t", "2", "random", "0"], "strategy"),
-        (["1", "t", "2", "least_loaded", "-1"], "release window"), (["1", "t", "2", "least_loaded", "x"], "release window"),
-        (["1", "t", "2", "least_loaded", "0", "5"], "pairs"), (["1", "t", "2", "least_loaded", "0", "a5", "0"], "agent id"),
-        (["1", "t", "2", "least_loaded", "0", "5", "-1"], "count"), (["1", "t", "2", "least_loaded", "0", "5", "1000001"], "count"),
-        (["1", "t", "2", "least_loaded", "0", "5", "x"], "count"),
-        (["1", "t", "2", "least_loaded", "0"] + Array(repeating: ["5", "0"], count: 501).flatMap { $0 }, "pairs"),
+        (["x", "t", "least_loaded", "0", "0"], "room"), (["1", "", "least_loaded", "0", "0"], "token"),
+        (["1", "t", "random", "0", "0"], "strategy"),
+        (["1", "t", "least_loaded", "0", "-1"], "release window"), (["1", "t", "least_loaded", "0", "x"], "release window"),
+        (["1", "t", "least_loaded", "0", "0", "5"], "triples"), (["1", "t", "least_loaded", "0", "0", "5", "0"], "triples"),
+        (["1", "t", "least_loaded", "2", "0", "5", "0", "2"], "own"), (["1", "t", "least_loaded", "-1", "0"], "own"),
+        (["1", "t", "least_loaded", "x", "0"], "own"), (["1", "t", "least_loaded", "0.5", "0", "5", "0", "2"], "own"),
+        (["1", "t", "least_loaded", "1", "0", "a5", "0", "2"], "agent id"),
+        (["1", "t", "least_loaded", "1", "0", "5", "-1", "2"], "count"),
+        (["1", "t", "least_loaded", "1", "0", "5", "1000001", "2"], "count"),
+        (["1", "t", "least_loaded", "1", "0", "5", "x", "2"], "count"),
+        (["1", "t", "least_loaded", "1", "0", "5", "0", "0"], "limit"), (["1", "t", "least_loaded", "1", "0", "5", "0", "10001"], "limit"),
+        (["1", "t", "least_loaded", "1", "0", "5", "0", "1.5"], "limit"), (["1", "t", "least_loaded", "1", "0", "5", "0", "x"], "limit"),
+        (["1", "t", "least_loaded", "0", "0"] + Array(repeating: ["5", "0", "2"], count: 501).flatMap { $0 }, "triples"),
     ])
     func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) async throws {
         let f = try StoreFixture()

@@ -58,16 +58,20 @@ struct StoreFixture {
         return token
     }
 
-    /// Runs a script with raw arguments (to reach the argument checks the typed API can not produce).
-    func raw<Script: AllocationScript>(_ script: Script.Type, _ arguments: [String]) async throws -> RedisReply {
-        try await redis.run(Script.lua, keys: store.keys(of: script), arguments: arguments)
+    /// Runs a script with raw arguments (to reach the argument checks the typed API can not produce), with its
+    /// fixed keys (and, for a script that takes every route, the store's other routes' queues) unless given.
+    func raw<Script: AllocationScript>(_ script: Script.Type, _ arguments: [String], keys: [String]? = nil) async throws -> RedisReply {
+        let fixed = Script.keys.map { store.keys[$0] }
+        let keys = keys ?? (Script.takesEveryRoute ? fixed + store.otherRoutes.map { store.keys.queue(route: $0) } : fixed)
+        return try await redis.run(Script.lua, keys: keys, arguments: arguments)
     }
 
     /// Runs a script with raw arguments and expects `{-1, message}` (message containing `text`) and no write.
-    func expectRefusal<Script: AllocationScript>(_ script: Script.Type, _ arguments: [String], mentioning text: String,
+    func expectRefusal<Script: AllocationScript>(_ script: Script.Type, _ arguments: [String], keys: [String]? = nil,
+                                                 mentioning text: String,
                                                  sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let before = try await snapshot()
-        let reply = try await raw(script, arguments)
+        let reply = try await raw(script, arguments, keys: keys)
         #expect(isInvalid(reply, mentioning: text), "\(reply)", sourceLocation: sourceLocation)
         #expect(try await snapshot() == before, "nothing written", sourceLocation: sourceLocation)
     }

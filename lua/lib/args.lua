@@ -50,3 +50,10 @@ local function agent_count_error(count)
     return 'agent count must be an integer 0..1000000'
   end
 end
+
+-- an agent's limit, the most rooms it may hold (a number or nil): an integer 1 .. 10000
+local function limit_error(limit)
+  if not limit or limit < 1 or limit > 10000 or limit % 1 ~= 0 then
+    return 'limit must be an integer 1..10000'
+  end
+end

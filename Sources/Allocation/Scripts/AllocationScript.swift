@@ -13,8 +13,14 @@ public protocol AllocationScript: Sendable {
 
     /// The script's file name in `lua/`, without `.lua`.
     static var name: String { get }
-    /// Its KEYS, in the order its header lists them.
+    /// Its fixed KEYS, in the order its header lists them.
     static var keys: [Keyspace.Name] { get }
+    /// Its fixed KEYS for one app. By default ``keys``; a script that works on one route's queue puts that queue
+    /// where its header says `queue`, and a script that takes several queues appends them.
+    func keys(in keyspace: Keyspace) -> [String]
+    /// Whether the store appends the queue of every route other than `default` to KEYS, and the route names to
+    /// ARGV (the scripts that may meet a room of any route: release, recover, revive, nudge).
+    static var takesEveryRoute: Bool { get }
     /// Its ARGV, in the order its header lists them. `wakeCap` is the store's cap of the wake list, for the
     /// scripts that push wake-up tokens.
     func arguments(wakeCap: Int) -> [String]
@@ -23,6 +29,10 @@ public protocol AllocationScript: Sendable {
 }
 
 extension AllocationScript {
+    public func keys(in keyspace: Keyspace) -> [String] { Self.keys.map { keyspace[$0] } }
+
+    public static var takesEveryRoute: Bool { false }
+
     /// The embedded source, run with `EVALSHA`.
     public static var lua: RedisScript { ScriptLibrary.script(name) }
 

@@ -1,4 +1,5 @@
-/// `lua/claim.lua`: pops the head of the queue and leases it to one worker, in one step.
+/// `lua/claim.lua`: pops the room waiting longest among the given routes' queues and leases it to one worker,
+/// in one step.
 public struct Claim: AllocationScript {
     public enum Code: Int, CaseIterable, Sendable {
         /// the head room is leased to the caller
@@ -18,36 +19,53 @@ public struct Claim: AllocationScript {
         public let session: String?
         /// The agent the room kept reserved from an earlier lease, if any.
         public let reservedAgent: Int?
-        /// Rooms still queued after this claim.
+        /// Rooms still queued in the claimed room's route after this claim.
         public let remaining: Int?
+        /// The claimed room's route.
+        public let route: String?
+        /// How long the claimed room has waited since it arrived (ms, Redis clock).
+        public let waitedMilliseconds: Int?
     }
 
     public static let name = "claim"
-    public static let keys: [Keyspace.Name] = [.queue, .state, .session, .lease, .owner, .agent, .wake]
+    public static let keys: [Keyspace.Name] = [.state, .session, .lease, .owner, .agent, .wake]
 
     /// Unique per claim attempt: it owns the lease.
     public var token: String
     public var leaseMilliseconds: Int
     /// The caller was not woken by a token: the room's `q` token is taken off the wake list.
     public var consumesWakeToken: Bool
+    /// The routes to claim from (1 to 64): the oldest head among their queues is claimed.
+    public var routes: [String]
 
-    public init(token: String, leaseMilliseconds: Int, consumesWakeToken: Bool = false) {
+    public init(token: String, leaseMilliseconds: Int, consumesWakeToken: Bool = false,
+                routes: [String] = [Keyspace.defaultRoute]) {
         self.token = token
         self.leaseMilliseconds = leaseMilliseconds
         self.consumesWakeToken = consumesWakeToken
+        self.routes = routes
     }
 
-    public func arguments(wakeCap: Int) -> [String] { [token, String(leaseMilliseconds), consumesWakeToken ? "1" : "0"] }
+    public func keys(in keyspace: Keyspace) -> [String] {
+        Self.keys.map { keyspace[$0] } + routes.map { keyspace.queue(route: $0) }
+    }
+
+    public func arguments(wakeCap: Int) -> [String] {
+        [token, String(leaseMilliseconds), consumesWakeToken ? "1" : "0"] + routes
+    }
 
     public static func outcome(of reply: ScriptReply<Code>) -> Outcome {
         switch reply.code {
         case .empty:
-            return Outcome(code: .empty, room: nil, session: nil, reservedAgent: nil, remaining: nil)
+            return Outcome(code: .empty, room: nil, session: nil, reservedAgent: nil, remaining: nil, route: nil,
+                           waitedMilliseconds: nil)
         case .droppedOrphan:
-            return Outcome(code: .droppedOrphan, room: reply.string(0), session: nil, reservedAgent: nil, remaining: nil)
+            return Outcome(code: .droppedOrphan, room: reply.string(0), session: nil, reservedAgent: nil, remaining: nil,
+                           route: nil, waitedMilliseconds: nil)
         case .claimed:
             return Outcome(code: .claimed, room: reply.string(0), session: reply.string(1),
-                           reservedAgent: Int(reply.string(2)), remaining: reply.int(3))
+                           reservedAgent: Int(reply.string(2)), remaining: reply.int(3), route: reply.string(4),
+                           waitedMilliseconds: reply.int(5))
         }
     }
 }

@@ -15,19 +15,25 @@ public struct Enqueue: AllocationScript {
 
     public static let name = "enqueue"
     public static let keys: [Keyspace.Name] = [
-        .queue, .state, .session, .agent, .load, .dead, .reason, .wake, .since, .assigned,
+        .queue, .state, .session, .agent, .load, .dead, .reason, .wake, .since, .assigned, .route, .routes,
     ]
 
     public var room: String
     /// The customer session key (see `AllocationWebhook.sessionKey`).
     public var session: String
 
-    public init(room: String, session: String) {
+    /// The route the webhook matched; the room keeps it for the session.
+    public var route: String
+
+    public init(room: String, session: String, route: String = Keyspace.defaultRoute) {
         self.room = room
         self.session = session
+        self.route = route
     }
 
-    public func arguments(wakeCap: Int) -> [String] { [room, session, String(wakeCap)] }
+    public func keys(in keyspace: Keyspace) -> [String] { [keyspace.queue(route: route)] + Self.keys.dropFirst().map { keyspace[$0] } }
+
+    public func arguments(wakeCap: Int) -> [String] { [room, session, String(wakeCap), route] }
 
     /// What the enqueue answered (it has no values).
     public struct Outcome: Sendable, Equatable {

@@ -9,7 +9,8 @@ public struct Nudge: AllocationScript {
     }
 
     public static let name = "nudge"
-    public static let keys: [Keyspace.Name] = [.queue, .wake]
+    public static let keys: [Keyspace.Name] = [.wake, .queue]
+    public static let takesEveryRoute = true
 
     public init() {}
 

@@ -8,7 +8,8 @@ public struct Recover: AllocationScript {
     }
 
     public static let name = "recover"
-    public static let keys: [Keyspace.Name] = [.queue, .state, .lease, .owner, .wake, .since]
+    public static let keys: [Keyspace.Name] = [.queue, .state, .lease, .owner, .wake, .since, .route]
+    public static let takesEveryRoute = true
 
     /// The most rooms one call recovers.
     public var batch: Int

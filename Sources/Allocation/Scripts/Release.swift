@@ -26,8 +26,9 @@ public struct Release: AllocationScript {
     public static let name = "release"
     public static let keys: [Keyspace.Name] = [
         .queue, .state, .session, .lease, .owner, .agent, .load, .dead, .reason, .wake, .since,
-        .assigned, .freed,
+        .assigned, .freed, .route,
     ]
+    public static let takesEveryRoute = true
 
     public var room: String
     /// Raises the room's session tombstone, so late webhooks of that session are stale.

@@ -18,13 +18,19 @@ public struct Rollback: AllocationScript {
     /// The agent reserved for the room, or nil when none was.
     public var agent: Int?
     public var disposition: RoomDisposition
+    /// The route the room was claimed from: a requeued room goes back to its queue.
+    public var route: String
 
-    public init(room: String, token: String, agent: Int?, to disposition: RoomDisposition) {
+    public init(room: String, token: String, agent: Int?, to disposition: RoomDisposition,
+                route: String = Keyspace.defaultRoute) {
         self.room = room
         self.token = token
         self.agent = agent
         self.disposition = disposition
+        self.route = route
     }
+
+    public func keys(in keyspace: Keyspace) -> [String] { [keyspace.queue(route: route)] + Self.keys.dropFirst().map { keyspace[$0] } }
 
     public func arguments(wakeCap: Int) -> [String] {
         let (mode, reason): (String, String) = switch disposition {

@@ -5,7 +5,7 @@ public enum ScriptLibrary {
     /// The Swift type of every script.
     public static let all: [any AllocationScript.Type] = [
         Enqueue.self, Claim.self, Reserve.self, Commit.self, Rollback.self, Release.self, Recover.self,
-        Extend.self, Revive.self, Reconcile.self, Nudge.self,
+        Extend.self, Revive.self, Reconcile.self, Nudge.self, Reroute.self, Override.self, Remember.self, Announce.self,
     ]
 
     private static let scripts: [String: RedisScript] = Dictionary(uniqueKeysWithValues: EmbeddedLua.sources.map {
