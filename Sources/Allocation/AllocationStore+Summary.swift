@@ -4,7 +4,7 @@ extension AllocationStore {
     /// Queue length, rooms in flight, dead rooms and agent loads, read in one pipeline (no `MULTI`: a Redis out
     /// of memory refuses a transaction's reads too, and the status page is wanted most then).
     public func summary() async throws -> StoreSummary {
-        try Self.summary(from: try await redis.pipeline(summaryCommands))
+        try summary(from: try await redis.pipeline(summaryCommands))
     }
 
     /// Dead rooms (oldest first, at most `limit`) with their reasons.
@@ -18,7 +18,7 @@ extension AllocationStore {
 
     /// ``summary()`` for a thread that is not a task's.
     public func summaryWaiting() throws -> StoreSummary {
-        try Self.summary(from: try redis.pipelineWaiting(summaryCommands))
+        try summary(from: try redis.pipelineWaiting(summaryCommands))
     }
 
     /// ``deadRooms(limit:)`` for a thread that is not a task's.
@@ -30,20 +30,44 @@ extension AllocationStore {
 
     // MARK: - Commands and decoding, once
 
+    /// Rooms in flight, dead rooms, loads, rooms served per route and the clock, then per route its queue's length
+    /// and head.
     private var summaryCommands: [[String]] {
-        [["ZCARD", keys.queue], ["ZCARD", keys.lease], ["ZCARD", keys.dead], ["HGETALL", keys.load]]
+        [["ZCARD", keys.lease], ["ZCARD", keys.dead], ["HGETALL", keys.load], ["HGETALL", keys.served], ["TIME"]]
+            + routes.flatMap { route in
+                [["ZCARD", keys.queue(route: route)], ["ZRANGE", keys.queue(route: route), "0", "0", "WITHSCORES"]]
+            }
     }
 
-    private static func summary(from replies: [RedisReply]) throws -> StoreSummary {
+    private func summary(from replies: [RedisReply]) throws -> StoreSummary {
         let results = try replies.map { try RedisClient.checked($0) }
-        guard results.count == 4 else { throw RedisError.unexpectedReply("the summary") }
-        let flat = results[3].array?.compactMap(\.string) ?? []
-        var loads: [Int: Int] = [:]
-        for index in stride(from: 0, to: flat.count - 1, by: 2) {
-            if let agent = Int(flat[index]), let load = Int(flat[index + 1]) { loads[agent] = load }
+        guard results.count == 5 + 2 * routes.count else { throw RedisError.unexpectedReply("the summary") }
+        let loads = Self.counts(results[2]).reduce(into: [Int: Int]()) { loads, entry in
+            if let agent = Int(entry.key) { loads[agent] = entry.value }
         }
-        return StoreSummary(queued: Int(results[0].int ?? 0), inFlight: Int(results[1].int ?? 0),
-                            dead: Int(results[2].int ?? 0), loads: loads)
+        let served = Self.counts(results[3])
+        let time = results[4].array?.compactMap { $0.string.flatMap { Int($0) } } ?? []
+        let nowMicroseconds = time.count == 2 ? time[0] * 1_000_000 + time[1] : nil
+        let lines = routes.enumerated().map { index, route in
+            let head = results[6 + 2 * index].array?.compactMap(\.string) ?? []
+            let arrival = head.count == 2 ? Double(head[1]) : nil
+            var waited: Int?
+            if let arrival, let nowMicroseconds { waited = max(0, (nowMicroseconds - Int(arrival)) / 1000) }
+            return RouteSummary(name: route, queued: Int(results[5 + 2 * index].int ?? 0), oldestWaitMilliseconds: waited,
+                                served: served[route] ?? 0)
+        }
+        return StoreSummary(queued: lines.map(\.queued).reduce(0, +), inFlight: Int(results[0].int ?? 0),
+                            dead: Int(results[1].int ?? 0), loads: loads, routes: lines)
+    }
+
+    /// A hash of whole numbers read with `HGETALL`.
+    private static func counts(_ reply: RedisReply) -> [String: Int] {
+        let flat = reply.array?.compactMap(\.string) ?? []
+        var counts: [String: Int] = [:]
+        for index in stride(from: 0, to: flat.count - 1, by: 2) {
+            if let count = Int(flat[index + 1]) { counts[flat[index]] = count }
+        }
+        return counts
     }
 
     private func deadRoomsCommand(limit: Int) -> [String] { ["ZRANGE", keys.dead, "0", String(max(0, limit - 1))] }

@@ -1,10 +1,13 @@
-/// Routes requests by method and exact path. Unknown paths get 404, known paths with another method 405
+/// Routes requests by method and exact path, or by a path prefix (`/v1/agents/` for `/v1/agents/{id}`; an exact
+/// path wins, then the longest prefix). Unknown paths get 404, known paths with another method 405
 /// (with `Allow`), both as JSON errors. Handlers may throw: an ``HTTPResponseError`` is sent as its response,
 /// any other error as a 500 (after `onError` saw it).
 public struct Router: Sendable {
     public typealias Handler = @Sendable (ServerRequest) throws -> ServerResponse
 
     private var routes: [String: [String: Handler]] = [:]
+    /// Prefix routes, longest prefix first.
+    private var prefixes: [(prefix: String, methods: [String: Handler])] = []
     private let onError: @Sendable (any Error, ServerRequest) -> Void
 
     /// - Parameter onError: sees every error that is not an ``HTTPResponseError`` (to log it).
@@ -17,9 +20,21 @@ public struct Router: Sendable {
         routes[path, default: [:]][method.uppercased()] = handler
     }
 
+    /// Adds (or replaces) the handler of `method` on every path that starts with `prefix` and goes on (the
+    /// handler reads the rest of ``ServerRequest/path``).
+    public mutating func on(_ method: String, prefix: String, _ handler: @escaping Handler) {
+        if let index = prefixes.firstIndex(where: { $0.prefix == prefix }) {
+            prefixes[index].methods[method.uppercased()] = handler
+        } else {
+            prefixes.append((prefix, [method.uppercased(): handler]))
+            prefixes.sort { $0.prefix.count > $1.prefix.count }
+        }
+    }
+
     /// The response of the matching handler, or a 404/405 error.
     public func respond(to request: ServerRequest) -> ServerResponse {
-        guard let methods = routes[request.path] else {
+        let prefixed = prefixes.first { request.path.hasPrefix($0.prefix) && request.path.count > $0.prefix.count }
+        guard let methods = routes[request.path] ?? prefixed?.methods else {
             return .error(404, code: "not_found", message: "no such path: \(request.path.prefix(200))")
         }
         if let handler = methods[request.method] { return call(handler, request) }

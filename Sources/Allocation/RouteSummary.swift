@@ -1,0 +1,17 @@
+/// One route's line in a ``StoreSummary``.
+public struct RouteSummary: Sendable, Equatable, Codable {
+    public var name: String
+    /// Rooms waiting in the route's queue.
+    public var queued: Int
+    /// How long the head of the queue has waited (ms, Redis clock); nil when nobody waits.
+    public var oldestWaitMilliseconds: Int?
+    /// Rooms assigned in the route, ever (every instance's).
+    public var served: Int
+
+    public init(name: String, queued: Int = 0, oldestWaitMilliseconds: Int? = nil, served: Int = 0) {
+        self.name = name
+        self.queued = queued
+        self.oldestWaitMilliseconds = oldestWaitMilliseconds
+        self.served = served
+    }
+}
