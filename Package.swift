@@ -22,6 +22,8 @@ let package = Package(
         // Default traits only (JSON): the environment-variable provider, `.env` files included, needs no trait.
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -46,9 +48,13 @@ let package = Package(
         .target(name: "Qiscus", dependencies: ["HTTPClient"]),
         .target(name: "QiscusSimulator", dependencies: ["HTTPServer", "HTTPClient"]),
         .target(
+            name: "Routing",
+            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "AllocatorService",
             dependencies: [
-                "Allocation", "Qiscus", "Redis", "HTTPServer", "ServiceThread",
+                "Allocation", "Qiscus", "Redis", "HTTPServer", "ServiceThread", "Routing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -105,9 +111,12 @@ let package = Package(
             ]
         ),
         .testTarget(name: "QiscusTests", dependencies: ["Qiscus", "TestSupport"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
         .testTarget(
             name: "ServiceTests",
-            dependencies: ["AllocatorService", "Allocation", "Qiscus", "QiscusSimulator", "HTTPClient", "Redis", "TestSupport"],
+            dependencies: [
+                "AllocatorService", "Allocation", "Qiscus", "QiscusSimulator", "HTTPClient", "Redis", "Routing", "TestSupport",
+            ],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -70,11 +70,13 @@ public struct ConfigurationSource: Sendable {
         return raw
     }
 
-    /// A refused value quoted for the error line: never the secret key (pasted into the wrong variable), and
-    /// never a URL's password.
+    /// A refused value quoted for the error line: never the secret key or a token (pasted into the wrong
+    /// variable), and never a URL's password.
     private func shown(_ raw: String) -> String {
-        if let key = text(Settings.Qiscus.secretKey.name, isSecret: true), raw.contains(key) {
-            return "a value holding \(Settings.Qiscus.secretKey.name) (not shown)"
+        for secret in [Settings.Qiscus.secretKey, Settings.HTTP.adminToken, Settings.HTTP.metricsToken] {
+            if let key = text(secret.name, isSecret: true), raw.contains(key) {
+                return "a value holding \(secret.name) (not shown)"
+            }
         }
         var text = raw
         if var parts = URLComponents(string: raw), parts.password != nil {

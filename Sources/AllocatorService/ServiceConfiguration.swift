@@ -2,6 +2,7 @@ import Allocation
 import Foundation
 import Logging
 import Redis
+import Routing
 
 /// The configuration of `allocator serve`, from the environment (and `.env` in the working directory; the
 /// real environment wins). Every variable, its default and its check is one entry of ``Settings``; see also
@@ -13,6 +14,10 @@ public struct ServiceConfiguration: Sendable {
     /// cores `make bench` ingest was 18,500-25,000 webhooks/s with 4, 18,700-24,000 with 3, 14,600-22,300 with 2.
     public var httpThreads: Int
     public var webhookSecret: String?
+    /// `ADMIN_TOKEN`: nil turns the admin API off; else at least 16 characters. Never logged.
+    public var adminToken: String?
+    /// `METRICS_TOKEN`: nil leaves `/metrics` open; else at least 16 characters. Never logged.
+    public var metricsToken: String?
     /// `HTTP_MAX_CONNECTIONS`: connections open at once, all clients together.
     public var httpMaxConnections: Int
     /// `HTTP_MAX_CONNECTIONS_PER_IP`: connections open at once from one client address (0: no limit).
@@ -35,6 +40,8 @@ public struct ServiceConfiguration: Sendable {
     public var workerConcurrency: Int
     public var leaseSeconds: Int
     public var reconcileSeconds: Double
+    /// The routes of `ROUTES_FILE`, read and checked at start-up; ``RouteTable/single`` when unset.
+    public var routes: RouteTable
     public var logLevel: Logger.Level
     /// On SIGTERM, `/readyz` answers 503 at once while webhooks are still taken this long, so a load balancer
     /// stops sending before the port closes (`SHUTDOWN_DRAIN_SECONDS`).
@@ -50,6 +57,8 @@ public struct ServiceConfiguration: Sendable {
         httpMaxConnections = try source.value(http.maxConnections)
         httpMaxConnectionsPerIP = try source.value(http.maxConnectionsPerIP)
         httpIdleTimeoutSeconds = try source.value(http.idleTimeoutSeconds)
+        adminToken = try source.optionalValue(http.adminToken)
+        metricsToken = try source.optionalValue(http.metricsToken)
 
         let store = try StoreConfiguration(reading: source)
         redis = store.redis
@@ -69,6 +78,8 @@ public struct ServiceConfiguration: Sendable {
         workerConcurrency = try source.value(worker.workerConcurrency)
         leaseSeconds = try source.value(worker.leaseSeconds)
         reconcileSeconds = try source.value(worker.reconcileSeconds)
+
+        routes = try source.optionalValue(Settings.Routes.file) ?? .single
 
         logLevel = try source.value(Settings.Service.logLevel)
         shutdownDrainSeconds = try source.value(Settings.Service.shutdownDrainSeconds)

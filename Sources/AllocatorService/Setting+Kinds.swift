@@ -2,6 +2,7 @@ import Allocation
 import Foundation
 import Logging
 import Redis
+import Routing
 
 extension Setting where Value == String {
     /// Any text.
@@ -19,6 +20,21 @@ extension Setting where Value == String {
             return text
         }
     }
+
+    /// A secret token that turns an endpoint's protection on: unset or blank is off, a set one must have at
+    /// least ``minimumTokenLength`` characters (so a stub like `test` can not guard the admin API). Never shown.
+    static func token(_ name: String, meaning: String) -> Setting<String> {
+        Setting(name, .optional, allowed: "at least \(minimumTokenLength) characters", isSecret: true,
+                meaning: meaning) { text throws(SettingRefusal) in
+            guard text.count >= minimumTokenLength else {
+                throw SettingRefusal("must be at least \(minimumTokenLength) characters when set", showsValue: false)
+            }
+            return text
+        }
+    }
+
+    /// The fewest characters of a ``token(_:meaning:)``.
+    static var minimumTokenLength: Int { 16 }
 
     /// One part of the Redis key names (`<prefix>:{<app id>}:<name>`).
     static func keyPart(_ name: String, _ presence: SettingPresence, meaning: String) -> Setting<String> {
@@ -74,6 +90,21 @@ extension Setting where Value == RedisConfiguration {
                 throw SettingRefusal("is not a usable redis:// URL: \(reason)", showsValue: false)
             } catch {
                 throw SettingRefusal("is not a usable redis:// URL", showsValue: false)
+            }
+        }
+    }
+}
+
+extension Setting where Value == RouteTable {
+    /// The path of a routes file, read and checked when the setting is read (an unset one is
+    /// ``RouteTable/single``, for the reader to supply).
+    static func routeTable(_ name: String, meaning: String) -> Setting<RouteTable> {
+        Setting(name, .optional, allowed: "path of a .json, .yaml or .yml file", meaning: meaning) { path throws(SettingRefusal) in
+            do throws(RouteFileError) {
+                return try RouteTable.load(path: path)
+            } catch {
+                // The error names the file, the route and the field after the variable's name.
+                throw SettingRefusal(error.detail, showsValue: false)
             }
         }
     }

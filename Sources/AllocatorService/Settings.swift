@@ -1,5 +1,6 @@
 import Logging
 import Redis
+import Routing
 
 /// Every environment variable of the service, one entry each: name, default, allowed values, meaning. The
 /// loading and its checks are driven from here, and no other place holds a default; README.md's table and
@@ -26,8 +27,12 @@ public enum Settings {
         public static let idleTimeoutSeconds = Setting.integer(
             "HTTP_IDLE_TIMEOUT_SECONDS", .defaulted("10"), in: 1...3600,
             meaning: "a connection that sends nothing this long is closed")
+        public static let adminToken = Setting.token(
+            "ADMIN_TOKEN", meaning: "when set, the admin API takes requests that carry it; unset: the admin API is off")
+        public static let metricsToken = Setting.token(
+            "METRICS_TOKEN", meaning: "when set, /metrics answers only requests that carry it; unset: /metrics is open")
         static let all: [any AnySetting] = [host, port, threads, webhookSecret, maxConnections, maxConnectionsPerIP,
-                                            idleTimeoutSeconds]
+                                            idleTimeoutSeconds, adminToken, metricsToken]
     }
 
     /// Where the queue and the agents' books live: all that `allocator status` and `requeue-dead` read.
@@ -79,6 +84,16 @@ public enum Settings {
         static let all: [any AnySetting] = [maxCustomersPerAgent, workerConcurrency, leaseSeconds, reconcileSeconds]
     }
 
+    /// Which agents take which rooms.
+    public enum Routes {
+        /// Read and checked at start-up (docs/routes.md); a bad file stops start-up with one line naming the
+        /// file, the route and the field.
+        public static let file = Setting.routeTable(
+            "ROUTES_FILE", meaning: "routes file (.json, .yaml or .yml; relative to the working directory); "
+                + "unset: one route, default, over every online agent")
+        static let all: [any AnySetting] = [file]
+    }
+
     /// The service process: its logs and its shutdown.
     public enum Service {
         public static let logLevel = Setting.logLevel(
@@ -90,5 +105,6 @@ public enum Settings {
     }
 
     /// Every variable.
-    public static let all: [any AnySetting] = HTTP.all + Store.all + Qiscus.all + Worker.all + Service.all
+    public static let all: [any AnySetting] = HTTP.all + Store.all + Qiscus.all + Worker.all + Routes.all
+        + Service.all
 }

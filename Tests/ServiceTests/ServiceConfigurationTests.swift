@@ -2,6 +2,7 @@ import AllocatorService
 import Foundation
 import Logging
 import Redis
+import Routing
 import Testing
 
 /// `ServiceConfiguration.load`: defaults, every variable, bad values, `.env`, the test-only crash hook.
@@ -45,6 +46,9 @@ import Testing
         #expect(c.qiscusMaxAttempts == 5)
         #expect(c.qiscusCountLagSeconds == 10)
         #expect(c.shutdownDrainSeconds == 5)
+        #expect(c.routes == RouteTable.single)
+        #expect(c.adminToken == nil)
+        #expect(c.metricsToken == nil)
         #expect(try c.keyspace.queue == "caa:{demo-app}:queue")
     }
 
@@ -109,6 +113,9 @@ import Testing
         ("SHUTDOWN_DRAIN_SECONDS", ["SHUTDOWN_DRAIN_SECONDS": "301"]),
         ("SHUTDOWN_DRAIN_SECONDS", ["SHUTDOWN_DRAIN_SECONDS": "-0.5"]),
         ("SHUTDOWN_DRAIN_SECONDS", ["SHUTDOWN_DRAIN_SECONDS": "soon"]),
+        ("ADMIN_TOKEN", ["ADMIN_TOKEN": "short"]),
+        ("METRICS_TOKEN", ["METRICS_TOKEN": "0123456789abcde"]),
+        ("ROUTES_FILE", ["ROUTES_FILE": "/nonexistent/routes.yaml"]),
     ]
 
     @Test(arguments: badValues)
