@@ -17,7 +17,7 @@
 -- KEYS[5] agent   hash  room -> agent id reserved or assigned
 -- KEYS[6] wake    list  wake-up tokens: 'q' a room was queued, 'c' a slot was freed
 -- KEYS[7], KEYS[8], ...: the queues to claim from (zset room -> arrival time in us, Redis clock; lowest score
---         = head), one per route named in ARGV[4], ARGV[5], ... (1 to 64 queues)
+--         = head), one per route named in ARGV[4], ARGV[5], ... (1 to 65 queues)
 -- ARGV[1] owner token (1-128 bytes, unique per claim attempt)
 -- ARGV[2] lease length in ms (1 .. 86400000)
 -- ARGV[3] '1' when the caller was not woken by a token (it goes on after a room): the claimed room's 'q'
@@ -43,8 +43,8 @@ if ARGV[3] ~= '0' and ARGV[3] ~= '1' then
   return {-1, 'token use must be 0 or 1'}
 end
 local queues = #KEYS - 6
-if queues < 1 or queues > 64 or #ARGV - 3 ~= queues then
-  return {-1, 'claim takes 1..64 queues, each with its route'}
+if queues < 1 or queues > 65 or #ARGV - 3 ~= queues then
+  return {-1, 'claim takes 1..65 queues, each with its route'}
 end
 for i = 1, queues do
   invalid = route_error(ARGV[3 + i])

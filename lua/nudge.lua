@@ -7,7 +7,7 @@
 --
 -- KEYS[1] wake   list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
 -- KEYS[2] queue  zset  room -> arrival time (us, Redis clock; lowest score = head) of route 'default'
--- KEYS[3], KEYS[4], ...: the queues of the other routes, one per name in ARGV[2], ARGV[3], ... (at most 63)
+-- KEYS[3], KEYS[4], ...: the queues of the other routes, one per name in ARGV[2], ARGV[3], ... (at most 64)
 -- ARGV[1] wake cap: the most tokens kept in the wake list (>= 1)
 -- ARGV[2], ARGV[3], ...: the routes other than 'default' (1-32 of a-z 0-9 _ -), one per queue key
 --

@@ -14,7 +14,7 @@
 --                      (recovered rooms push 'c': they keep their reservation and need no free slot)
 -- KEYS[6] since  hash  room -> arrival time (us) of its session
 -- KEYS[7] route  hash  room -> its route, when not 'default': the queue it goes back to
--- KEYS[8], KEYS[9], ...: the queues of the other routes, one per name in ARGV[3], ARGV[4], ... (at most 63)
+-- KEYS[8], KEYS[9], ...: the queues of the other routes, one per name in ARGV[3], ARGV[4], ... (at most 64)
 -- ARGV[1] batch: the most rooms to recover in this call (1 .. 1000)
 -- ARGV[2] wake cap: the most tokens kept in the wake list (>= 1)
 -- ARGV[3], ARGV[4], ...: the routes other than 'default' (1-32 of a-z 0-9 _ -), one per queue key; a room

@@ -23,7 +23,7 @@
 -- KEYS[13] freed   hash  agent id -> when we released its last rooms: up to 16 ms times, comma separated
 --                        (reserve.lua subtracts recent ones from Qiscus's lagging count)
 -- KEYS[14] route   hash  room -> its route, when not 'default'
--- KEYS[15], KEYS[16], ...: the queues of the other routes, one per name in ARGV[4], ARGV[5], ... (at most 63)
+-- KEYS[15], KEYS[16], ...: the queues of the other routes, one per name in ARGV[4], ARGV[5], ... (at most 64)
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] session floor: '' or a session key; the tombstone becomes max(recorded, floor)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)

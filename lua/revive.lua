@@ -12,7 +12,7 @@
 -- KEYS[5] since   hash  room -> arrival time (us) of its session
 -- KEYS[6] wake    list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
 -- KEYS[7] route   hash  room -> its route, when not 'default': the queue it goes back to
--- KEYS[8], KEYS[9], ...: the queues of the other routes, one per name in ARGV[4], ARGV[5], ... (at most 63)
+-- KEYS[8], KEYS[9], ...: the queues of the other routes, one per name in ARGV[4], ARGV[5], ... (at most 64)
 -- ARGV[1] room id (1-32 digits), or '' for the oldest dead rooms
 -- ARGV[2] batch: the most rooms to revive in this call (1 .. 1000)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)

@@ -16,8 +16,8 @@ end
 local function route_index(default_key, first_key, first_arg)
   local index = {default = default_key}
   local count = #ARGV - first_arg + 1
-  if count < 0 or count > 63 or #KEYS - first_key + 1 ~= count then
-    return nil, 'routes must be at most 63 names, one per queue key after the fixed keys'
+  if count < 0 or count > 64 or #KEYS - first_key + 1 ~= count then
+    return nil, 'routes must be at most 64 names, one per queue key after the fixed keys'
   end
   for i = 0, count - 1 do
     local name = ARGV[first_arg + i]
