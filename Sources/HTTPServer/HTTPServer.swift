@@ -183,10 +183,11 @@ private let accessHandler: MHD_AccessHandlerCallback = {
 
     let rawURL = url.map { String(cString: $0) } ?? "/"
     let path = String(rawURL.prefix { $0 != "?" })
+    let arguments = pairs(of: .GET_ARGUMENT_KIND, on: connection, lowercasingNames: false)
     let request = ServerRequest(
         method: method.map { String(cString: $0) } ?? "GET", path: path,
-        query: values(of: .GET_ARGUMENT_KIND, on: connection, lowercasingNames: false),
-        headers: values(of: .HEADER_KIND, on: connection, lowercasingNames: true),
+        query: firstValues(arguments), queryItems: arguments,
+        headers: firstValues(pairs(of: .HEADER_KIND, on: connection, lowercasingNames: true)),
         body: pending.body)
     return send(server.router.respond(to: request), on: connection)
 }
@@ -206,10 +207,11 @@ private func send(_ response: ServerResponse, on connection: OpaquePointer) -> M
     return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
 }
 
-/// Collects the connection's values of one kind (headers or query arguments) into a dictionary.
-private func values(of kind: MHD_ValueKind, on connection: OpaquePointer, lowercasingNames: Bool) -> [String: String] {
+/// The connection's values of one kind (headers or query arguments), in the order MHD holds them.
+private func pairs(of kind: MHD_ValueKind, on connection: OpaquePointer,
+                   lowercasingNames: Bool) -> [(name: String, value: String)] {
     final class Collector {
-        var values: [String: String] = [:]
+        var pairs: [(name: String, value: String)] = []
         let lowercase: Bool
         init(lowercase: Bool) { self.lowercase = lowercase }
     }
@@ -219,12 +221,14 @@ private func values(of kind: MHD_ValueKind, on connection: OpaquePointer, lowerc
             guard let context, let key else { return .YES }
             let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
             let name = String(cString: key)
-            let normalized = collector.lowercase ? name.lowercased() : name
-            if collector.values[normalized] == nil {
-                collector.values[normalized] = value.map { String(cString: $0) } ?? ""
-            }
+            collector.pairs.append((collector.lowercase ? name.lowercased() : name, value.map { String(cString: $0) } ?? ""))
             return .YES
         }, Unmanaged.passUnretained(collector).toOpaque())
     }
-    return collector.values
+    return collector.pairs
+}
+
+/// A dictionary of `pairs` in which a repeated name keeps its first value.
+private func firstValues(_ pairs: [(name: String, value: String)]) -> [String: String] {
+    Dictionary(pairs.map { ($0.name, $0.value) }) { first, _ in first }
 }

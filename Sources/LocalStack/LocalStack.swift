@@ -136,9 +136,16 @@ public final class LocalStack: @unchecked Sendable {
         try JSONDecoder().decode(SimulatorStats.self, from: get(simulatorURL + "/sim/stats", client: client).body)
     }
 
-    /// The allocation webhook body the simulator builds for a customer message in `room`.
-    public func customerMessage(room: String, client: HTTPClient = HTTPClient()) throws -> Data {
-        try post(simulatorURL + "/sim/message", json: Data("{\"room_id\":\"\(room)\"}".utf8), client: client).body
+    /// The allocation webhook body the simulator builds for a customer message in `room`, from `channel` (or
+    /// just `source`) when given; without either, the room's earlier channel (see
+    /// `QiscusSimulator.allocationWebhook(room:source:channel:)`).
+    public func customerMessage(room: String, source: String? = nil, channel: SimulatedChannel? = nil,
+                                client: HTTPClient = HTTPClient()) throws -> Data {
+        var body: [String: Any] = ["room_id": room]
+        if let source { body["source"] = source }
+        if let channel { body["channel"] = ["id": channel.id, "name": channel.name, "source": channel.source] }
+        return try post(simulatorURL + "/sim/message", json: JSONSerialization.data(withJSONObject: body),
+                        client: client).body
     }
 
     /// Resolves `room` in the simulator and returns the resolve webhook body, or nil when it had no service.

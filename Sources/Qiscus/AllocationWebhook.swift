@@ -19,19 +19,28 @@ public struct AllocationWebhook: Decodable, Sendable, Equatable {
     public let appID: String?
     public let isNewSession: Bool?
     public let latestService: Service?
+    /// The kind of channel the customer wrote from (`qiscus`, `wa`, `ig`, `fb`, ...): every app sends it.
+    public let source: String?
+    /// The channel itself (`{"id":12,"name":"WhatsApp Sales","source":"wa"}`): newer apps only; nil when
+    /// absent or malformed (never a reason to refuse the webhook).
+    public let channel: Channel?
 
     enum CodingKeys: String, CodingKey {
         case roomID = "room_id"
         case appID = "app_id"
         case isNewSession = "is_new_session"
         case latestService = "latest_service"
+        case source, channel
     }
 
-    public init(roomID: String, appID: String? = nil, isNewSession: Bool? = nil, latestService: Service? = nil) {
+    public init(roomID: String, appID: String? = nil, isNewSession: Bool? = nil, latestService: Service? = nil,
+                source: String? = nil, channel: Channel? = nil) {
         self.roomID = roomID
         self.appID = appID
         self.isNewSession = isNewSession
         self.latestService = latestService
+        self.source = source
+        self.channel = channel
     }
 
     public init(from decoder: Decoder) throws {
@@ -40,7 +49,12 @@ public struct AllocationWebhook: Decodable, Sendable, Equatable {
         appID = try? container.decodeIfPresent(String.self, forKey: .appID)
         isNewSession = try? container.decodeIfPresent(Bool.self, forKey: .isNewSession)
         latestService = try? container.decodeIfPresent(Service.self, forKey: .latestService)
+        source = try? container.decodeIfPresent(String.self, forKey: .source)
+        channel = try? container.decodeIfPresent(Channel.self, forKey: .channel)
     }
+
+    /// The id of the channel the room came in through, when the webhook names it.
+    public var channelID: Int? { channel?.id }
 
     /// The key of the customer session this webhook belongs to: the id of `latest_service` (the service
     /// before this one, resolved, for a returning customer) or `"0"` for a room's first session. It only

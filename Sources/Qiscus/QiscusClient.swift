@@ -1,7 +1,7 @@
 import Foundation
 import HTTPClient
 
-/// The two Qiscus Omnichannel admin API calls the service makes, for any number of tasks at once: requests
+/// The Qiscus Omnichannel admin API calls the service makes, for any number of tasks at once: requests
 /// go through one ``HTTPMultiClient`` (connections kept alive and reused, no thread per request), which the
 /// caller runs as a service (see ``makeHTTPClient(for:)``).
 public final class QiscusClient: Sendable {
@@ -18,10 +18,13 @@ public final class QiscusClient: Sendable {
         public var maxPages: Int
         /// The largest answer kept (`QISCUS_MAX_RESPONSE_BYTES`); a larger one is an error of that call.
         public var maxResponseBytes: Int
+        /// Agents asked for per page of agents by division (Qiscus may serve fewer; every page is read).
+        public var divisionPageSize: Int
 
         public init(baseURL: String, appID: String, secretKey: String, timeout: Double = 5, pageSize: Int = 100,
-                    maxPages: Int = 5, maxResponseBytes: Int = 8 << 20) {
+                    maxPages: Int = 5, maxResponseBytes: Int = 8 << 20, divisionPageSize: Int = 50) {
             self.maxResponseBytes = maxResponseBytes
+            self.divisionPageSize = divisionPageSize
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.appID = appID
             self.secretKey = secretKey
@@ -56,7 +59,7 @@ public final class QiscusClient: Sendable {
                                              maxResponseBytes: configuration.maxResponseBytes))
     }
 
-    private var authHeaders: [(String, String)] {
+    var authHeaders: [(String, String)] {
         [("Qiscus-App-Id", configuration.appID), ("Qiscus-Secret-Key", configuration.secretKey)]
     }
 
@@ -113,7 +116,7 @@ public final class QiscusClient: Sendable {
     }
 
     /// Sends a request; non-2xx statuses and transport failures become `QiscusError`s.
-    private func send(_ request: HTTPClientRequest) async throws(QiscusError) -> HTTPClientResponse {
+    func send(_ request: HTTPClientRequest) async throws(QiscusError) -> HTTPClientResponse {
         let response: HTTPClientResponse
         do {
             response = try await http.send(request)

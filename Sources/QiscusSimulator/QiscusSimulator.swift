@@ -3,10 +3,11 @@ import HTTPClient
 import HTTPServer
 import Synchronization
 
-/// A faithful stand-in for the two Qiscus Omnichannel admin API endpoints the service calls, with the same
-/// paths, shapes, status codes and header check; it holds agents, records every assign and the highest load
-/// each agent ever reached, lags `current_customer_count`, injects faults, and produces the webhooks Qiscus
-/// would send. Control endpoints live under `/sim/`. Used by the tests, the demo and `allocator simulate`.
+/// A faithful stand-in for the Qiscus Omnichannel admin API endpoints the service calls (available agents,
+/// agents by division, divisions, assign), with the same paths, shapes, status codes and header check; it
+/// holds agents and their divisions, records every assign and the highest load each agent ever reached, lags
+/// `current_customer_count`, injects faults, and produces the webhooks Qiscus would send. Control endpoints
+/// live under `/sim/`. Used by the tests, the demo and `allocator simulate`.
 public final class QiscusSimulator: Sendable {
     let state: Mutex<SimulatorState>
     /// Where to POST the webhooks it produces (`…/webhooks/allocate`, `…/webhooks/resolve`), if anywhere.
@@ -28,6 +29,10 @@ public final class QiscusSimulator: Sendable {
     public var router: Router {
         var router = Router()
         router.on("GET", "/api/v2/admin/service/available_agents") { [self] in api($0, availableAgents) }
+        router.on("GET", "/api/v2/admin/agents/by_division") { [self] in
+            api($0, counting: \.byDivisionCalls, agentsByDivision)
+        }
+        router.on("GET", "/api/v2/divisions") { [self] in api($0, counting: \.divisionsCalls, divisions) }
         router.on("POST", "/api/v1/admin/service/assign_agent") { [self] in api($0, assignAgent) }
         router.on("GET", "/sim/state") { [self] _ in .json(report()) }
         router.on("GET", "/sim/stats") { [self] _ in .json(stats()) }
@@ -40,10 +45,13 @@ public final class QiscusSimulator: Sendable {
 
     // MARK: - API
 
-    /// Header check and fault injection around an API endpoint.
-    private func api(_ request: ServerRequest, _ handler: (ServerRequest) -> ServerResponse) -> ServerResponse {
+    /// Header check and fault injection around an API endpoint; every call counts in `apiCalls`, and in
+    /// `counter` when given.
+    private func api(_ request: ServerRequest, counting counter: WritableKeyPath<SimulatorState, Int>? = nil,
+                     _ handler: (ServerRequest) -> ServerResponse) -> ServerResponse {
         let (configuration, roll) = state.withLock { state -> (SimulatorConfiguration, Double) in
             state.apiCalls += 1
+            if let counter { state[keyPath: counter] += 1 }
             return (state.configuration, Double.random(in: 0..<1))
         }
         if configuration.latencyMilliseconds > 0 { usleep(UInt32(configuration.latencyMilliseconds) * 1000) }
@@ -80,7 +88,7 @@ public final class QiscusSimulator: Sendable {
             let slice = state.agents.dropFirst(start).prefix(limit)
             let agents = slice.map { agent in
                 Self.agentJSON(agent, extra: ",\"current_customer_count\":\(state.reportedLoad(of: agent.id, now: now))"
-                               + ",\"avatar_url\":null")
+                               + ",\"avatar_url\":null" + Self.membershipJSON(agent, in: state))
             }
             return (agents, slice.last?.id, state.agents.count, start + slice.count < state.agents.count)
         }
@@ -90,7 +98,7 @@ public final class QiscusSimulator: Sendable {
     }
 
     /// An agent object as Qiscus lists it; `extra` adds fields (each starting with a comma).
-    private static func agentJSON(_ agent: SimulatorState.SimAgent, extra: String = "") -> String {
+    static func agentJSON(_ agent: SimulatorState.SimAgent, extra: String = "") -> String {
         "{\"email\":\"agent\(agent.id)@example.com\",\"force_offline\":\(agent.forceOffline),\"id\":\(agent.id),"
             + "\"is_available\":\(agent.isAvailable),\"name\":\(JSONText.string(agent.name)),\"type\":2,"
             + "\"type_as_string\":\"agent\"\(extra)}"
@@ -135,7 +143,8 @@ public final class QiscusSimulator: Sendable {
     public func stats() -> SimulatorStats {
         state.withLock { state in
             SimulatorStats(assignCount: state.assigns.count, lastAssignAt: state.assigns.last?.at,
-                           apiCalls: state.apiCalls, conflicts: state.conflicts)
+                           apiCalls: state.apiCalls, conflicts: state.conflicts,
+                           byDivisionCalls: state.byDivisionCalls, divisionsCalls: state.divisionsCalls)
         }
     }
 
@@ -145,31 +154,26 @@ public final class QiscusSimulator: Sendable {
             let loads = Dictionary(uniqueKeysWithValues: state.loads.filter { $0.value > 0 }.map { (String($0), $1) })
             return SimulatorReport(assigns: state.assigns, loads: loads,
                                    maxLoads: Dictionary(uniqueKeysWithValues: state.maxLoad.map { (String($0), $1) }),
-                                   rooms: state.roomAgent, apiCalls: state.apiCalls, conflicts: state.conflicts)
+                                   rooms: state.roomAgent, apiCalls: state.apiCalls, conflicts: state.conflicts,
+                                   byDivisionCalls: state.byDivisionCalls, divisionsCalls: state.divisionsCalls)
         }
     }
 
-    /// `POST /sim/agents` `[{"id":1,"name":"..","is_available":true,"force_offline":false}]`: replaces or
-    /// updates agents by id (new ids are appended in order).
+    /// `POST /sim/agents`: replaces or updates agents by id (new ids are appended in order). The body is
+    /// either the list of agents, `[{"id":1,"name":"..","is_available":true,"force_offline":false,
+    /// "divisions":[438,439],"channels":[12]}]` (every field but the id optional; `divisions` and `channels`
+    /// replace the agent's), or an object
+    /// `{"agents":[...],"divisions":[{"id":438,"name":"Sales","is_default_role":false}],
+    /// "channels":[{"id":12,"name":"WhatsApp Sales"}],"page_cap":20}` whose fields are all optional. A
+    /// division or channel an agent names but no list does gets the name "Division <id>" / "Channel <id>".
     private func setAgents(_ request: ServerRequest) -> ServerResponse {
-        guard let list = try? JSONSerialization.jsonObject(with: request.body) as? [[String: Any]] else {
-            return .error(400, code: "bad_request", message: "expected a JSON array of agents")
+        let update: AgentsUpdate
+        do {
+            update = try AgentsUpdate(json: request.body)
+        } catch {
+            return .error(400, code: "bad_request", message: error.message)
         }
-        state.withLock { state in
-            for item in list {
-                guard let id = item["id"] as? Int else { continue }
-                var agent = state.agents.first { $0.id == id }
-                    ?? .init(id: id, name: "Agent \(id)", isAvailable: true, forceOffline: false)
-                if let name = item["name"] as? String { agent.name = name }
-                if let available = item["is_available"] as? Bool { agent.isAvailable = available }
-                if let offline = item["force_offline"] as? Bool { agent.forceOffline = offline }
-                if let index = state.agents.firstIndex(where: { $0.id == id }) {
-                    state.agents[index] = agent
-                } else {
-                    state.agents.append(agent)
-                }
-            }
-        }
+        state.withLock { update.apply(to: &$0) }
         return .json(["status": "ok"])
     }
 
@@ -188,30 +192,55 @@ public final class QiscusSimulator: Sendable {
             if let v = fields["hang_ms"] as? Int { c.hangMilliseconds = v }
             if let v = fields["count_lag_ms"] as? Int { c.countLagMilliseconds = v }
             if let v = fields["secret_key"] as? String { c.secretKey = v }
+            if let v = fields["page_cap"] as? Int { c.pageCap = v }
             state.configuration = c
         }
         return .json(["status": "ok"])
     }
 
     /// `POST /sim/message {"room_id":"1"}`: a customer writes. Returns the allocation webhook Qiscus would
-    /// send for the room (and POSTs it to `allocateWebhookURL` when set).
+    /// send for the room (and POSTs it to `allocateWebhookURL` when set). Optional `"source":"wa"` and
+    /// `"channel":{"id":12,"name":"WhatsApp Sales","source":"wa"}` (name and source optional) say where the
+    /// customer writes from; see ``allocationWebhook(room:source:channel:)``.
     private func message(_ request: ServerRequest) -> ServerResponse {
         guard let room = Self.roomID(request.body) else {
             return .error(400, code: "bad_request", message: "expected {\"room_id\":\"<digits>\"}")
         }
-        let body = allocationWebhook(room: room)
+        let object = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any] ?? [:]
+        let source = object["source"] as? String
+        var channel: SimulatedChannel?
+        if let value = object["channel"] {
+            guard let fields = value as? [String: Any], let id = fields["id"] as? Int else {
+                return .error(400, code: "bad_request", message: "channel must be {\"id\":<int>,\"name\":..,\"source\":..}")
+            }
+            channel = SimulatedChannel(id: id, name: fields["name"] as? String ?? "Channel \(id)",
+                                       source: fields["source"] as? String ?? source ?? "qiscus")
+        }
+        let body = allocationWebhook(room: room, source: source, channel: channel)
         return Self.forward(body, to: allocateWebhookURL)
     }
 
-    /// The allocation webhook body for a room's current session.
-    public func allocationWebhook(room: String) -> Data {
-        let (appID, previous) = state.withLock { state in (state.configuration.appID, state.lastResolved[room]) }
+    /// The allocation webhook body for a room's current session, with `source` and, when known, `channel`
+    /// as newer Qiscus apps send them. A room keeps the origin it was last given: with neither `source` nor
+    /// `channel`, the room's earlier ones are used, else `"source":"qiscus"` and no channel. `source`
+    /// defaults to the channel's.
+    public func allocationWebhook(room: String, source: String? = nil, channel: SimulatedChannel? = nil) -> Data {
+        let (appID, previous, origin) = state.withLock { state in
+            if source != nil || channel != nil {
+                state.roomOrigin[room] = (source ?? channel?.source ?? "qiscus", channel)
+            }
+            return (state.configuration.appID, state.lastResolved[room], state.roomOrigin[room])
+        }
         let latest: Any = previous.map { ["id": $0, "room_id": room, "is_resolved": true] as [String: Any] } ?? NSNull()
-        return Self.encode([
-            "app_id": appID, "source": "qiscus", "name": "Customer \(room)", "email": "customer\(room)@example.com",
-            "avatar_url": NSNull(), "extras": "{}", "is_new_session": true, "is_resolved": previous != nil,
-            "latest_service": latest, "room_id": room, "candidate_agent": NSNull(),
-        ])
+        var body: [String: Any] = [
+            "app_id": appID, "source": origin?.source ?? "qiscus", "name": "Customer \(room)",
+            "email": "customer\(room)@example.com", "avatar_url": NSNull(), "extras": "{}", "is_new_session": true,
+            "is_resolved": previous != nil, "latest_service": latest, "room_id": room, "candidate_agent": NSNull(),
+        ]
+        if let channel = origin?.channel {
+            body["channel"] = ["id": channel.id, "name": channel.name, "source": channel.source] as [String: Any]
+        }
+        return Self.encode(body)
     }
 
     /// `POST /sim/resolve {"room_id":"1"}`: an agent (or admin) resolves the room. Frees its agent in the

@@ -13,6 +13,9 @@ public struct SimulatorConfiguration: Sendable, Equatable, Codable {
     public var hangMilliseconds: Int
     /// How far `current_customer_count` lags real assignments, in ms.
     public var countLagMilliseconds: Int
+    /// The most agents a page of agents by division holds, whatever `limit` asks (Qiscus serves fewer than
+    /// asked; lower it to make a client read many pages).
+    public var pageCap: Int
 
     enum CodingKeys: String, CodingKey {
         case appID = "app_id"
@@ -23,11 +26,12 @@ public struct SimulatorConfiguration: Sendable, Equatable, Codable {
         case hangRate = "hang_rate"
         case hangMilliseconds = "hang_ms"
         case countLagMilliseconds = "count_lag_ms"
+        case pageCap = "page_cap"
     }
 
     public init(appID: String = "sim-app", secretKey: String = "sim-secret", latencyMilliseconds: Int = 0,
                 rateLimitRate: Double = 0, serverErrorRate: Double = 0, hangRate: Double = 0,
-                hangMilliseconds: Int = 10_000, countLagMilliseconds: Int = 0) {
+                hangMilliseconds: Int = 10_000, countLagMilliseconds: Int = 0, pageCap: Int = 50) {
         self.appID = appID
         self.secretKey = secretKey
         self.latencyMilliseconds = latencyMilliseconds
@@ -36,5 +40,21 @@ public struct SimulatorConfiguration: Sendable, Equatable, Codable {
         self.hangRate = hangRate
         self.hangMilliseconds = hangMilliseconds
         self.countLagMilliseconds = countLagMilliseconds
+        self.pageCap = pageCap
+    }
+
+    /// A missing field takes its default, so configurations written before a field existed still decode.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = SimulatorConfiguration()
+        appID = try c.decodeIfPresent(String.self, forKey: .appID) ?? defaults.appID
+        secretKey = try c.decodeIfPresent(String.self, forKey: .secretKey) ?? defaults.secretKey
+        latencyMilliseconds = try c.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? defaults.latencyMilliseconds
+        rateLimitRate = try c.decodeIfPresent(Double.self, forKey: .rateLimitRate) ?? defaults.rateLimitRate
+        serverErrorRate = try c.decodeIfPresent(Double.self, forKey: .serverErrorRate) ?? defaults.serverErrorRate
+        hangRate = try c.decodeIfPresent(Double.self, forKey: .hangRate) ?? defaults.hangRate
+        hangMilliseconds = try c.decodeIfPresent(Int.self, forKey: .hangMilliseconds) ?? defaults.hangMilliseconds
+        countLagMilliseconds = try c.decodeIfPresent(Int.self, forKey: .countLagMilliseconds) ?? defaults.countLagMilliseconds
+        pageCap = try c.decodeIfPresent(Int.self, forKey: .pageCap) ?? defaults.pageCap
     }
 }

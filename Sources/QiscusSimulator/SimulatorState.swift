@@ -7,6 +7,17 @@ struct SimulatorState {
         var name: String
         var isAvailable: Bool
         var forceOffline: Bool
+        /// Ids of the agent's divisions (`user_roles`), in order.
+        var divisions: [Int] = []
+        /// Ids of the agent's channels (`user_channels`), in order.
+        var channels: [Int] = []
+    }
+
+    /// A division of the app (`GET /api/v2/divisions`).
+    struct SimDivision {
+        var id: Int
+        var name: String
+        var isDefaultRole = false
     }
 
     var configuration: SimulatorConfiguration
@@ -25,7 +36,16 @@ struct SimulatorState {
     var maxLoad: [Int: Int] = [:]
     /// Room -> the id of its last resolved service (the next session's `latest_service`).
     var lastResolved: [String: Int64] = [:]
+    /// Divisions in listing order; an agent's unknown division id adds one named "Division <id>".
+    var divisions: [SimDivision] = []
+    /// Channel id -> name, for the agents' `user_channels`.
+    var channelNames: [Int: String] = [:]
+    /// Room -> the source and channel of its allocation webhooks (a room stays in the channel it came from).
+    var roomOrigin: [String: (source: String, channel: SimulatedChannel?)] = [:]
     var apiCalls = 0
+    /// Calls of `GET /api/v2/admin/agents/by_division` and of `GET /api/v2/divisions` (also in `apiCalls`).
+    var byDivisionCalls = 0
+    var divisionsCalls = 0
     /// Assign calls for a room that already had ANOTHER agent: a second allocation of one session.
     var conflicts = 0
 
@@ -34,6 +54,19 @@ struct SimulatorState {
     }
 
     func load(of agent: Int) -> Int { loads[agent] ?? 0 }
+
+    func divisionName(_ id: Int) -> String { divisions.first { $0.id == id }?.name ?? "Division \(id)" }
+
+    func channelName(_ id: Int) -> String { channelNames[id] ?? "Channel \(id)" }
+
+    /// Adds or renames a division (keeping its place in the listing).
+    mutating func setDivision(_ division: SimDivision) {
+        if let index = divisions.firstIndex(where: { $0.id == division.id }) {
+            divisions[index] = division
+        } else {
+            divisions.append(division)
+        }
+    }
 
     /// Records that the agent gained (+1) or lost (-1) a room now.
     mutating func changeLoad(of agent: Int, by delta: Int, at now: Date) {
@@ -111,11 +144,17 @@ public struct SimulatorReport: Codable, Sendable, Equatable {
     public var apiCalls: Int
     /// Assign calls for a room that already had another agent (each would be a double assignment).
     public var conflicts: Int
+    /// Calls of `GET /api/v2/admin/agents/by_division` (each page is one), also counted in `apiCalls`.
+    public var byDivisionCalls: Int
+    /// Calls of `GET /api/v2/divisions`, also counted in `apiCalls`.
+    public var divisionsCalls: Int
 
     enum CodingKeys: String, CodingKey {
         case assigns, loads, rooms, conflicts
         case maxLoads = "max_loads"
         case apiCalls = "api_calls"
+        case byDivisionCalls = "by_division_calls"
+        case divisionsCalls = "divisions_calls"
     }
 }
 
@@ -126,11 +165,17 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
     public var lastAssignAt: Double?
     public var apiCalls: Int
     public var conflicts: Int
+    /// Calls of `GET /api/v2/admin/agents/by_division`, also counted in `apiCalls`.
+    public var byDivisionCalls: Int
+    /// Calls of `GET /api/v2/divisions`, also counted in `apiCalls`.
+    public var divisionsCalls: Int
 
     enum CodingKeys: String, CodingKey {
         case conflicts
         case assignCount = "assign_count"
         case lastAssignAt = "last_assign_at"
         case apiCalls = "api_calls"
+        case byDivisionCalls = "by_division_calls"
+        case divisionsCalls = "divisions_calls"
     }
 }

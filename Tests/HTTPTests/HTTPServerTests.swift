@@ -43,6 +43,22 @@ import TestSupport
         }
     }
 
+    @Test func queryItemsKeepEveryRepeatedArgumentInOrder() async throws {
+        try await onThread {
+            let server = try startServer {
+                $0.on("GET", "/items") { request in
+                    .json(["ids": request.queryValues("ids[]"), "all": request.queryItems.map { "\($0.name)=\($0.value)" }])
+                }
+            }
+            defer { server.stop() }
+            let response = try HTTPClient().perform(HTTPClientRequest(
+                url: server.url("/items"), query: [("ids[]", "438"), ("page", "1"), ("ids[]", "439"), ("ids[]", "x y")]))
+            let echo = try JSONDecoder().decode([String: [String]].self, from: response.body)
+            #expect(echo["ids"] == ["438", "439", "x y"])
+            #expect(echo["all"] == ["ids[]=438", "page=1", "ids[]=439", "ids[]=x y"])
+        }
+    }
+
     @Test func unknownPathIsA404JSONError() async throws {
         try await onThread {
             let server = try startServer { $0.on("GET", "/known") { _ in .text("ok") } }

@@ -61,6 +61,37 @@ import Testing
         #expect(resolve.sessionFloor == "9")
     }
 
+    @Test func channelWebhookCarriesSourceAndChannel() throws {
+        let webhook = try JSONDecoder().decode(AllocationWebhook.self, from: Self.fixture("caa-webhook-channel"))
+        #expect(webhook.roomID == "57491777")
+        #expect(webhook.source == "wa")
+        #expect(webhook.channel == Channel(id: 12, name: "WhatsApp Sales", source: "wa"))
+        #expect(webhook.channelID == 12)
+        #expect(webhook.sessionKey == "0")
+        let returning = try JSONDecoder().decode(AllocationWebhook.self, from: Self.fixture("caa-webhook-returning"))
+        #expect(returning.source == "qiscus" && returning.channelID == 1203)
+        let older = try JSONDecoder().decode(AllocationWebhook.self, from: Self.fixture("caa-webhook-new"))
+        #expect(older.source == "wa" && older.channel == nil && older.channelID == nil, "older apps send no channel")
+    }
+
+    @Test func aMalformedChannelIsNilAndNeverRefusesTheWebhook() throws {
+        let cases: [(String, Channel?)] = [
+            (#""wa""#, nil), (#"12"#, nil), (#"[12]"#, nil), (#"null"#, nil),
+            (#"{}"#, Channel(id: nil)),
+            (#"{"id":"abc","name":7,"source":"ig"}"#, Channel(id: nil, source: "ig")),
+            (#"{"id":"12","name":"WA"}"#, Channel(id: 12, name: "WA")),
+            (#"{"id":12.5,"name":"WA","source":"wa"}"#, Channel(id: nil, name: "WA", source: "wa")),
+        ]
+        for (channel, expected) in cases {
+            let json = #"{"room_id":"42","source":"wa","channel":\#(channel)}"#
+            let webhook = try JSONDecoder().decode(AllocationWebhook.self, from: Data(json.utf8))
+            #expect(webhook.channel == expected, "channel: \(channel)")
+            #expect(webhook.source == "wa")
+        }
+        let mistyped = try JSONDecoder().decode(AllocationWebhook.self, from: Data(#"{"room_id":"42","source":5}"#.utf8))
+        #expect(mistyped.source == nil && mistyped.channel == nil)
+    }
+
     static let refusedRoomIDs: [String] = [
         "57491250", // a JSON number, not a string
         #""""#, // empty
@@ -155,5 +186,38 @@ import Testing
         #expect(!agent.isOnline)
         #expect(agent.currentCustomerCount == 0)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Agent.self, from: Data(#"{"id":"1"}"#.utf8)) }
+    }
+
+    @Test func agentsByDivisionPageDecodesAgentsDivisionsAndMeta() throws {
+        let page = try JSONDecoder().decode(AgentsByDivisionPage.self, from: Self.fixture("agents-by-division"))
+        #expect(page.data.map(\.id) == [150_851, 150_852])
+        #expect(page.data.allSatisfy { $0.isOnline })
+        #expect(page.data[0].divisions == [Division(id: 438, name: "Sales")])
+        #expect(page.data[1].divisions == [Division(id: 438, name: "Sales"), Division(id: 439, name: "Support")])
+        #expect(page.data[0].currentCustomerCount == 1)
+        #expect(page.meta == .init(limit: 2, page: 1, total: 3, totalPage: 2))
+    }
+
+    @Test func availableAgentsListTheirDivisionsToo() throws {
+        let page = try JSONDecoder().decode(AvailableAgentsPage.self, from: Self.fixture("available-agents"))
+        #expect(page.data.agents.map(\.divisions) == [[Division(id: 2, name: "Agent")], [], []])
+    }
+
+    @Test func badDivisionsOfAnAgentAreDroppedNotFatal() throws {
+        let cases: [(String, [Division])] = [
+            (#"{"id":1}"#, []),
+            (#"{"id":1,"user_roles":null}"#, []),
+            (#"{"id":1,"user_roles":"Sales"}"#, []),
+            (#"{"id":1,"user_roles":{"id":438}}"#, []),
+            (#"{"id":1,"user_roles":[{"id":"438"},{"name":"x"},7,null,{"id":439,"name":5},{"id":440,"name":"Ops"}]}"#,
+             [Division(id: 439), Division(id: 440, name: "Ops")]),
+        ]
+        for (json, expected) in cases {
+            let agent = try JSONDecoder().decode(Agent.self, from: Data(json.utf8))
+            #expect(agent.id == 1)
+            #expect(agent.divisions == expected, "\(json)")
+        }
+        let division = try JSONDecoder().decode(Division.self, from: Data(#"{"id":438,"name":"Sales","is_default_role":true}"#.utf8))
+        #expect(division == Division(id: 438, name: "Sales", isDefaultRole: true))
     }
 }
