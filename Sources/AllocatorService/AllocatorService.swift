@@ -41,27 +41,37 @@ public final class AllocatorService: Sendable {
         self.logger = logger
         let redis = RedisClient(configuration: configuration.redis)
         store = AllocationStore(keys: try configuration.keyspace, redis: redis,
-                                wakeCap: max(256, configuration.workerConcurrency * 4))
+                                wakeCap: max(256, configuration.workerConcurrency * 4), routes: configuration.routes.names)
         let qiscus = QiscusClient.Configuration(baseURL: configuration.qiscusBaseURL, appID: configuration.qiscusAppID,
                                                 secretKey: configuration.qiscusSecretKey,
                                                 timeout: configuration.qiscusTimeoutSeconds,
                                                 maxResponseBytes: configuration.qiscusMaxResponseBytes)
         let http = QiscusClient.makeHTTPClient(for: qiscus)
-        let gateway = QiscusGateway(client: QiscusClient(configuration: qiscus, http: http))
-        let wake = WakeSignal()
+        let gateway = QiscusGateway(client: QiscusClient(configuration: qiscus, http: http), routes: configuration.routes,
+                                    globalLimit: configuration.maxCustomersPerAgent,
+                                    directory: AgentDirectory(store: store, logger: logger))
+        let wake = WakeSignal(routes: configuration.routes.names)
         let gate = AllocationGate()
         self.gate = gate
         let listener = WakeListener(keys: store.keys, redis: configuration.redis, signal: wake, logger: logger)
         // An agent's books are healed only once Qiscus's lagging count has had time to see its last assign.
         let settle = (configuration.qiscusCountLagSeconds + 2 * configuration.qiscusTimeoutSeconds) * 1000
+        let instance = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let housekeeper = Housekeeper(store: store, gateway: gateway, reconcileInterval: .seconds(configuration.reconcileSeconds),
-                                      settleMilliseconds: Int(settle), logger: logger)
+                                      settleMilliseconds: Int(settle),
+                                      identity: (instance: instance, routes: configuration.routes.fingerprint), logger: logger)
         let pool = AllocationPool(workers: Self.workers(configuration, hooks: hooks, store: store, gateway: gateway,
                                                         wake: wake, gate: gate, logger: logger),
                                   wake: wake, gate: gate)
         let faults = ServiceFaultProbe(gateway: gateway, gate: gate, logger: logger)
-        let routes = WebhookRoutes(store: store, readiness: readiness, gate: gate, secret: configuration.webhookSecret,
-                                   registry: registry, logger: logger)
+        let store = store
+        let admin = configuration.adminToken.map {
+            AdminRoutes(store: store, routes: configuration.routes, token: $0, globalLimit: configuration.maxCustomersPerAgent,
+                        logger: logger)
+        }
+        let routes = WebhookRoutes(store: store, readiness: readiness, gate: gate, wake: wake, secret: configuration.webhookSecret,
+                                   routes: configuration.routes, registry: registry, metricsToken: configuration.metricsToken,
+                                   admin: admin, logger: logger)
         let refusals = RefusalLog(logger: logger)
         server = HTTPServer(configuration: .init(host: configuration.httpHost, port: configuration.httpPort,
                                                  threads: configuration.httpThreads, maxBodyBytes: 64 * 1024,
@@ -100,6 +110,7 @@ public final class AllocatorService: Sendable {
             "http": "\(configuration.httpHost):\(configuration.httpPort)", "redis": "\(configuration.redis.redacted)",
             "qiscus": "\(configuration.qiscusBaseURL)", "app": "\(configuration.qiscusAppID)",
             "workers": "\(configuration.workerConcurrency)", "limit": "\(configuration.maxCustomersPerAgent)",
+            "routes": "\(configuration.routes.names.joined(separator: ","))", "admin_api": "\(configuration.adminToken != nil)",
         ])
         try await group.run()
         logger.info("stopped")

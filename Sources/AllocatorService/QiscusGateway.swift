@@ -1,12 +1,41 @@
 import Allocation
 import Qiscus
+import Routing
 
-/// The allocation tasks' view of Qiscus: one per instance, shared by every task.
+/// The allocation tasks' view of Qiscus: one per instance, shared by every task. A route with divisions lists
+/// `by_division` over them; a route without lists `available_agents` for the room. Each candidate carries the
+/// limit its routes give it (``RouteTable/limit(agentDivisions:override:globalDefault:listedBy:)``; the admin
+/// override is applied inside `reserve.lua`).
 struct QiscusGateway: AgentGateway {
     let client: QiscusClient
+    let routes: RouteTable
+    /// `MAX_CUSTOMERS_PER_AGENT`.
+    let globalLimit: Int
+    let directory: AgentDirectory?
 
-    func onlineAgents(room: String, route: String) async throws -> [AgentCandidate] {
-        try await client.onlineAgents(room: room).map { AgentCandidate(id: $0.id, reportedLoad: $0.currentCustomerCount) }
+    init(client: QiscusClient, routes: RouteTable = .single, globalLimit: Int = 2, directory: AgentDirectory? = nil) {
+        self.client = client
+        self.routes = routes
+        self.globalLimit = globalLimit
+        self.directory = directory
+    }
+
+    func onlineAgents(room: String, route name: String) async throws -> [AgentCandidate] {
+        let route = routes.route(named: name) ?? routes.defaultRoute
+        let agents = route.usesDivisions ? try await client.agentsByDivision(route.divisionIDs)
+            : try await client.onlineAgents(room: room)
+        await directory?.note(agents)
+        return agents.map { agent in
+            let listed = Set(agent.divisions.map(\.id))
+            let divisions = listed.isEmpty ? directory?.divisions(of: agent.id) : listed
+            let limit = routes.limit(agentDivisions: divisions, override: nil, globalDefault: globalLimit, listedBy: route.name)
+            return AgentCandidate(id: agent.id, reportedLoad: agent.currentCustomerCount,
+                                  limit: limit.source == .global ? nil : limit.value)
+        }
+    }
+
+    func listingCall(of route: String) -> String {
+        (routes.route(named: route) ?? routes.defaultRoute).usesDivisions ? "by_division" : "available_agents"
     }
 
     func agentCounts(room: String) async throws -> [Int: Int] {

@@ -64,6 +64,7 @@ public struct ServiceConfiguration: Sendable {
         redis = store.redis
         qiscusAppID = store.qiscusAppID
         keyPrefix = store.keyPrefix
+        routes = store.routes
 
         let qiscus = Settings.Qiscus.self
         qiscusBaseURL = try source.value(qiscus.baseURL)
@@ -78,8 +79,6 @@ public struct ServiceConfiguration: Sendable {
         workerConcurrency = try source.value(worker.workerConcurrency)
         leaseSeconds = try source.value(worker.leaseSeconds)
         reconcileSeconds = try source.value(worker.reconcileSeconds)
-
-        routes = try source.optionalValue(Settings.Routes.file) ?? .single
 
         logLevel = try source.value(Settings.Service.logLevel)
         shutdownDrainSeconds = try source.value(Settings.Service.shutdownDrainSeconds)
@@ -106,6 +105,11 @@ public struct ServiceConfiguration: Sendable {
         WorkerSettings(limit: maxCustomersPerAgent, leaseMilliseconds: leaseSeconds * 1000,
                        retry: RetryPolicy(attempts: qiscusMaxAttempts, baseDelay: 0.5,
                                           maxDelay: max(1, Double(leaseSeconds) / 6)),
-                       releaseWindowMilliseconds: Int(qiscusCountLagSeconds * 1000))
+                       releaseWindowMilliseconds: Int(qiscusCountLagSeconds * 1000),
+                       routes: routes.routes.map { route in
+                           RoutePlan(name: route.name, overflow: route.overflow.map {
+                               RoutePlan.Overflow(route: $0.route, afterMilliseconds: $0.afterSeconds * 1000)
+                           })
+                       })
     }
 }

@@ -25,7 +25,25 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         public let reason: String?
     }
 
+    /// One route's line: its queue, how long its head has waited, rooms served, and whether this instance
+    /// found it full (no agent under the limit: it waits for a freed slot; absent from `allocator status`).
+    public struct Route: Codable, Sendable, Equatable {
+        public let name: String
+        public let queueLength: Int
+        public let oldestWaitMilliseconds: Int?
+        public let served: Int
+        public let waitingForCapacity: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case name, served
+            case queueLength = "queue_length"
+            case oldestWaitMilliseconds = "oldest_wait_ms"
+            case waitingForCapacity = "waiting_for_capacity"
+        }
+    }
+
     public let allocation: Allocation?
+    public let routes: [Route]?
     public let queueLength: Int
     public let inFlight: Int
     public let deadCount: Int
@@ -33,7 +51,11 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public let dead: [Dead]
 
     /// The status from a store summary and its dead rooms.
-    public init(summary: StoreSummary, dead: [DeadRoom], allocation: AllocationGate.State? = nil) {
+    public init(summary: StoreSummary, dead: [DeadRoom], allocation: AllocationGate.State? = nil, parked: Set<String>? = nil) {
+        routes = summary.routes.map { route in
+            Route(name: route.name, queueLength: route.queued, oldestWaitMilliseconds: route.oldestWaitMilliseconds,
+                  served: route.served, waitingForCapacity: parked.map { $0.contains(route.name) })
+        }
         self.allocation = allocation.map { state in
             switch state {
             case .running: return Allocation(state: "running", reason: nil)
@@ -51,6 +73,6 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         case queueLength = "queue_length"
         case inFlight = "in_flight"
         case deadCount = "dead_count"
-        case agents, dead, allocation
+        case agents, dead, allocation, routes
     }
 }

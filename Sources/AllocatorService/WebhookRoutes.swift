@@ -6,6 +6,7 @@ import Metrics
 import Prometheus
 import Qiscus
 import Redis
+import Routing
 
 /// The HTTP interface of `allocator serve` (docs/interface.md). Handlers run on libmicrohttpd's threads and
 /// reach Redis through the store's one client (waiting on it: those threads are not tasks'). They throw
@@ -14,9 +15,31 @@ struct WebhookRoutes: Sendable {
     let store: AllocationStore
     let readiness: Readiness
     let gate: AllocationGate
+    /// What this instance's allocation tasks know: which routes are full (for the status).
+    let wake: WakeSignal
     let secret: String?
+    let routes: RouteTable
     let registry: PrometheusCollectorRegistry
+    /// `METRICS_TOKEN`: when set, `/metrics` wants it as a bearer token.
+    let metricsToken: String?
+    /// The admin API, when `ADMIN_TOKEN` is set (its paths answer 404 otherwise); `/v1/status` then wants the token.
+    let admin: AdminRoutes?
     let logger: Logger
+
+    init(store: AllocationStore, readiness: Readiness, gate: AllocationGate, wake: WakeSignal = WakeSignal(),
+         secret: String?, routes: RouteTable = .single, registry: PrometheusCollectorRegistry, metricsToken: String? = nil,
+         admin: AdminRoutes? = nil, logger: Logger) {
+        self.store = store
+        self.readiness = readiness
+        self.gate = gate
+        self.wake = wake
+        self.secret = secret
+        self.routes = routes
+        self.registry = registry
+        self.metricsToken = metricsToken
+        self.admin = admin
+        self.logger = logger
+    }
 
     var router: Router {
         var router = Router { [logger] error, request in
@@ -26,8 +49,15 @@ struct WebhookRoutes: Sendable {
         router.on("POST", "/webhooks/resolve") { request in try counted("resolve") { try resolve(request) } }
         router.on("GET", "/healthz") { _ in .json(["status": "ok"]) }
         router.on("GET", "/readyz") { _ in readiness.response }
-        router.on("GET", "/metrics") { _ in metrics() }
-        router.on("GET", "/v1/status") { _ in try status() }
+        router.on("GET", "/metrics") { request in
+            if let metricsToken { try BearerToken.check(request, expected: metricsToken) }
+            return metrics()
+        }
+        router.on("GET", "/v1/status") { request in
+            try admin?.authorize(request)
+            return try status()
+        }
+        admin?.register(on: &router) { what, body in try storing(what, room: "-", body) }
         return router
     }
 
@@ -51,15 +81,16 @@ struct WebhookRoutes: Sendable {
 
     func allocate(_ request: ServerRequest) throws -> ServerResponse {
         let payload = try webhook(request, as: AllocationWebhook.self)
+        let route = routes.route(channelID: payload.channelID, source: payload.source).name
         let code = try storing("the webhook", room: payload.roomID) {
-            try store.runWaiting(Enqueue(room: payload.roomID, session: payload.sessionKey)).code
+            try store.runWaiting(Enqueue(room: payload.roomID, session: payload.sessionKey, route: route)).code
         }
         let status = switch code {
         case .queued, .queuedNewSession: "queued"
         case .duplicate, .stale: "duplicate"
         case .alreadyAssigned: "assigned"
         }
-        logger.debug("allocation webhook", metadata: ["room": "\(payload.roomID)", "result": "\(code)"])
+        logger.debug("allocation webhook", metadata: ["room": "\(payload.roomID)", "route": "\(route)", "result": "\(code)"])
         return .json(["status": status, "room_id": payload.roomID])
     }
 
@@ -151,7 +182,7 @@ struct WebhookRoutes: Sendable {
     private func status() throws -> ServerResponse {
         try storing("the status", room: "-") {
             .json(ServiceStatus(summary: try store.summaryWaiting(), dead: try store.deadRoomsWaiting(limit: 100),
-                                allocation: gate.state))
+                                allocation: gate.state, parked: wake.parkedRoutes))
         }
     }
 }

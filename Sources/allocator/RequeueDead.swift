@@ -15,7 +15,7 @@ struct RequeueDead: AsyncParsableCommand {
     func run() async throws {
         let config = try await Bootstrap.configuration { try await StoreConfiguration.load() }
         let redis = RedisClient(configuration: config.redis)
-        let store = AllocationStore(keys: try config.keyspace, redis: redis)
+        let store = try config.store(on: redis)
         let total = try await redis.withRunning { _ in
             var total = 0
             while true {

@@ -24,7 +24,7 @@ struct Status: AsyncParsableCommand {
         let overrides = ["REDIS_URL": redisURL, "QISCUS_APP_ID": app, "KEY_PREFIX": keyPrefix].compactMapValues { $0 }
         let config = try await Bootstrap.configuration { try await StoreConfiguration.load(overrides: overrides) }
         let redis = RedisClient(configuration: config.redis)
-        let store = AllocationStore(keys: try config.keyspace, redis: redis)
+        let store = try config.store(on: redis)
         let (summary, dead) = try await redis.withRunning { _ in (try await store.summary(), try await store.deadRooms(limit: 20)) }
         if json {
             let status = ServiceStatus(summary: summary, dead: dead)

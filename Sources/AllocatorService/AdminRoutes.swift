@@ -1,0 +1,158 @@
+import Allocation
+import Foundation
+import HTTPServer
+import Logging
+import Qiscus
+import Redis
+import Routing
+
+/// The admin API (docs/interface.md), enabled by `ADMIN_TOKEN`: agents with their load, limit and where it
+/// comes from, pause; the queue of each route with places; requeue of dead rooms. Every call carries
+/// `Authorization: Bearer <ADMIN_TOKEN>` (401 otherwise). Changes go through `override.lua` / `revive.lua`,
+/// so they take effect on the next reservation in every instance; nothing is stored on any error.
+struct AdminRoutes: Sendable {
+    let store: AllocationStore
+    let routes: RouteTable
+    let token: String
+    /// `MAX_CUSTOMERS_PER_AGENT`.
+    let globalLimit: Int
+    /// An agent a listing showed within this long is online.
+    var onlineWindowMilliseconds = 60_000
+    let logger: Logger
+
+    /// Adds the admin paths to the router.
+    func register(on router: inout Router, storing: @escaping @Sendable (String, () throws -> ServerResponse) throws -> ServerResponse) {
+        router.on("GET", "/v1/agents") { request in
+            try authorize(request)
+            return try storing("the agents") { .json(["agents": try agents()]) }
+        }
+        router.on("PUT", prefix: "/v1/agents/") { request in
+            try authorize(request)
+            let agent = try agentID(in: request.path)
+            let change = try AgentChange.decode(request.body)
+            return try storing("the agent change") { try update(agent: agent, change) }
+        }
+        router.on("GET", "/v1/queue") { request in
+            try authorize(request)
+            let (selected, limit) = try queueQuery(request)
+            return try storing("the queue") {
+                .json(["rooms": try selected.flatMap { try store.queuedRoomsWaiting(route: $0, limit: limit) }.map(QueueEntry.init)])
+            }
+        }
+        router.on("POST", "/v1/dead/requeue") { request in
+            try authorize(request)
+            let room = try RequeueRequest.decode(request.body).roomID
+            return try storing("the requeue") { try requeue(room: room) }
+        }
+    }
+
+    func authorize(_ request: ServerRequest) throws(HTTPError) {
+        try BearerToken.check(request, expected: token)
+    }
+
+    /// Every agent Redis knows of, by id.
+    func agents() throws -> [AgentView] {
+        try store.agentRecordsWaiting().map(view)
+    }
+
+    func view(_ record: AgentRecord) -> AgentView {
+        let card = record.card.flatMap { try? JSONDecoder().decode(Card.self, from: Data($0.utf8)) }
+        let divisions = card.map { Set($0.divisions ?? []) }.flatMap { $0.isEmpty ? nil : $0 }
+        let limit = routes.limit(agentDivisions: divisions, override: record.limitOverride, globalDefault: globalLimit, listedBy: nil)
+        let (source, route): (String, String?) = switch limit.source {
+        case .override: ("override", nil)
+        case .route(let name): ("route", name)
+        case .global: ("global", nil)
+        }
+        return AgentView(id: record.id, name: card?.name, email: card?.email,
+                         online: record.seenMillisecondsAgo.map { $0 <= onlineWindowMilliseconds } ?? false,
+                         lastSeenMillisecondsAgo: record.seenMillisecondsAgo, load: record.load, limit: limit.value,
+                         limitSource: source, limitRoute: route, paused: record.paused,
+                         routes: routes.routes(servedByAgentIn: divisions).map(\.name), divisions: (divisions ?? []).sorted())
+    }
+
+    private func update(agent: Int, _ change: AgentChange) throws -> ServerResponse {
+        let stored = try store.runWaiting(Override(agent: agent, limit: change.limit, paused: change.paused))
+        logger.notice("agent override changed", metadata: [
+            "agent": "\(agent)", "limit": "\(stored.limit.map(String.init) ?? "-")", "paused": "\(stored.paused)",
+        ])
+        let record = try store.agentRecordsWaiting().first { $0.id == agent }
+            ?? AgentRecord(id: agent, card: nil, seenMillisecondsAgo: nil, load: 0, limitOverride: stored.limit, paused: stored.paused)
+        return .json(view(record))
+    }
+
+    private func requeue(room: String?) throws -> ServerResponse {
+        var requeued: [String] = []
+        for _ in 0..<100 {
+            let rooms = try store.runWaiting(Revive(room: room, batch: 1000)).rooms
+            requeued += rooms
+            if rooms.isEmpty || room != nil { break }
+        }
+        if let room, requeued.isEmpty {
+            throw HTTPError(404, code: "not_dead", message: "room \(room) is not in the dead list")
+        }
+        logger.notice("dead rooms requeued through the admin API", metadata: ["rooms": "\(requeued.count)"])
+        return .json(RequeueAnswer(requeued: requeued.count, rooms: Array(requeued.prefix(1000))))
+    }
+
+    /// `{id}` of `/v1/agents/{id}`: a positive integer of at most 18 digits.
+    private func agentID(in path: String) throws(HTTPError) -> Int {
+        let text = path.dropFirst("/v1/agents/".count)
+        guard !text.isEmpty, text.count <= 18, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber),
+              let id = Int(text), id > 0 else {
+            throw HTTPError(400, code: "invalid_agent_id", message: "the agent id must be a positive integer")
+        }
+        return id
+    }
+
+    /// `?route=` (one route; every route when absent) and `?limit=` (1..1000 rooms per route, default 100).
+    private func queueQuery(_ request: ServerRequest) throws(HTTPError) -> ([String], Int) {
+        var limit = 100
+        if let text = request.query["limit"] {
+            guard let value = Int(text), (1...1000).contains(value) else {
+                throw HTTPError(400, code: "invalid_limit", message: "limit must be an integer 1..1000")
+            }
+            limit = value
+        }
+        guard let route = request.query["route"] else { return (routes.names, limit) }
+        guard routes.route(named: route) != nil else {
+            throw HTTPError(400, code: "invalid_route", message: "route must be one of: \(routes.names.joined(separator: ", "))")
+        }
+        return ([route], limit)
+    }
+
+    /// An agent's card as `remember.lua` stored it.
+    private struct Card: Decodable {
+        let name: String?
+        let email: String?
+        let divisions: [Int]?
+    }
+
+    private struct QueueEntry: Encodable {
+        let position: Int
+        let roomID: String
+        let route: String
+        let waitingSinceMilliseconds: Int
+        let waitedMilliseconds: Int
+
+        init(_ room: QueuedRoom) {
+            position = room.position
+            roomID = room.room
+            route = room.route
+            waitingSinceMilliseconds = room.waitingSinceMilliseconds
+            waitedMilliseconds = room.waitedMilliseconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case position, route
+            case roomID = "room_id"
+            case waitingSinceMilliseconds = "waiting_since_ms"
+            case waitedMilliseconds = "waited_ms"
+        }
+    }
+
+    private struct RequeueAnswer: Encodable {
+        let requeued: Int
+        let rooms: [String]
+    }
+}
