@@ -11,8 +11,9 @@ import Redis
 
 /// `allocator demo`: the whole loop with nothing configured. Uses the Redis at `REDIS_URL` when one answers
 /// (under its own key prefix), else starts a private redis-server; runs the Qiscus simulator and the service
-/// in this process, plays customers writing (with the duplicate webhooks Qiscus really sends) and agents
-/// resolving, prints live progress, and ends with a summary.
+/// in this process with two routes (WhatsApp Sales to the Sales division, Instagram to Support, web chat to
+/// every agent; one agent in both divisions), plays customers writing (with the duplicate webhooks Qiscus
+/// really sends) and agents resolving, prints live progress, and ends with a summary.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the whole allocation loop against a simulated Qiscus.")
 
@@ -33,13 +34,16 @@ struct Demo: AsyncParsableCommand {
         let simulatorServer = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threads: 4), router: simulator.router)
         try simulatorServer.start()
         defer { simulatorServer.stop() }
+        try DemoRoutes.configure(simulatorURL: "http://127.0.0.1:\(simulatorServer.port)", agents: agents)
+        let routesFile = try DemoRoutes.writeFile()
+        defer { try? FileManager.default.removeItem(atPath: (routesFile as NSString).deletingLastPathComponent) }
 
         var config = try await ServiceConfiguration.load(environment: [
             "REDIS_URL": redisURL, "QISCUS_BASE_URL": "http://127.0.0.1:\(simulatorServer.port)",
             "QISCUS_APP_ID": "sim-app", "QISCUS_SECRET_KEY": "sim-secret", "HTTP_HOST": "127.0.0.1",
             "HTTP_PORT": String(try LoopbackPort.free()), "SHUTDOWN_DRAIN_SECONDS": "0",
             "MAX_CUSTOMERS_PER_AGENT": String(limit), "WORKER_CONCURRENCY": "4", "RECONCILE_SECONDS": "2",
-            "KEY_PREFIX": "demo\(UInt16.random(in: 0...UInt16.max))",
+            "KEY_PREFIX": "demo\(UInt16.random(in: 0...UInt16.max))", "ROUTES_FILE": routesFile,
         ], dotEnv: nil)
         config.httpThreads = 4
         let service = try AllocatorService(configuration: config, registry: registry, logger: logger, signals: [])
@@ -47,12 +51,16 @@ struct Demo: AsyncParsableCommand {
         defer {
             // Leave a shared Redis as it was found: the demo's keys go.
             if privateRedis == nil, let keys = try? config.keyspace {
-                _ = try? RedisConnection(configuration: config.redis).send(["DEL"] + keys.all)
+                _ = try? RedisConnection(configuration: config.redis).send(["DEL"] + keys.all(routes: config.routes.names))
             }
         }
         let serviceURL = "http://127.0.0.1:\(config.httpPort)"
         print("""
-            Demo: \(rooms) customers, \(agents) agents of at most \(limit) rooms each.
+            Demo: \(rooms) customers, \(agents) agents of at most \(limit) rooms each, over two routes:
+              sales    WhatsApp Sales (channel 12) -> Sales division: agents 1, 2 and 5
+              support  Instagram (source ig)       -> Support division: agents 3, 4 and 5
+              default  web chat                    -> every online agent
+              Agent 5 is in both divisions: one load and one limit over both routes.
             Redis \(privateRedis == nil ? "at" : "started privately at") \(redisURL) (keys under \(config.keyPrefix):)
             Qiscus simulator at http://127.0.0.1:\(simulatorServer.port), allocator at \(serviceURL)
 

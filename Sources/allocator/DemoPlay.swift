@@ -2,9 +2,10 @@ import Foundation
 import HTTPClient
 import QiscusSimulator
 
-/// The customers and agents of `allocator demo`: customers write (each message is an allocation webhook,
-/// sent one to three times as Qiscus does), agents resolve their rooms after a few seconds, a few customers
-/// come back, and a progress line is printed every second.
+/// The customers and agents of `allocator demo`: customers write on WhatsApp Sales, Instagram or web chat
+/// (``DemoRoutes``; each message is an allocation webhook, sent one to three times as Qiscus does), agents
+/// resolve their rooms after a few seconds, a few customers come back, and a progress line is printed every
+/// second with the rooms waiting per route.
 struct DemoPlay {
     let rooms: [String]
     let arrivalSeconds: Double
@@ -18,9 +19,14 @@ struct DemoPlay {
     var webhooks = 0
     var resolved: Set<String> = []
     var returning: Set<String> = []
+    /// Room -> its position among the demo's rooms (which gives its channel and route).
+    let index: [String: Int]
+    /// Assigns to an agent outside the room's route.
+    var outsideRoute = 0
 
     init(rooms: Int, arrivalSeconds: Double, simulator: QiscusSimulator, serviceURL: String) {
         self.rooms = (1...max(1, rooms)).map { String(91_000_000 + $0) }
+        index = Dictionary(uniqueKeysWithValues: self.rooms.enumerated().map { ($1, $0) })
         self.arrivalSeconds = arrivalSeconds
         self.simulator = simulator
         self.serviceURL = serviceURL
@@ -49,6 +55,7 @@ struct DemoPlay {
                 let at = Date(timeIntervalSince1970: record.at)
                 assignedAt[record.room] = at
                 if let sent = sentAt.removeValue(forKey: record.room) { waits.append(at.timeIntervalSince(sent)) }
+                if !DemoRoutes.serves(agent: record.agent, route: route(of: record.room)) { outsideRoute += 1 }
             }
             seenAssigns = report.assigns.count
             // Agents resolve a room 2-5 s after they got it.
@@ -73,13 +80,16 @@ struct DemoPlay {
 
     /// A customer message: the allocation webhook, sent one to three times.
     private mutating func write(_ room: String) {
-        let body = simulator.allocationWebhook(room: room)
+        let origin = DemoRoutes.origin(ofRoom: index[room] ?? 0)
+        let body = simulator.allocationWebhook(room: room, source: origin.source, channel: origin.channel)
         sentAt[room] = Date()
         for _ in 0..<Int.random(in: 1...3) {
             webhooks += 1
             _ = try? client.perform(HTTPClientRequest(method: "POST", url: serviceURL + "/webhooks/allocate", body: .json(body)))
         }
     }
+
+    private func route(of room: String) -> String { DemoRoutes.route(ofRoom: index[room] ?? 0) }
 
     private mutating func resolve(_ room: String) {
         guard let body = simulator.resolveWebhook(room: room) else { return }
@@ -95,9 +105,10 @@ struct DemoPlay {
             let load = loads[agent] ?? 0
             return String(repeating: "█", count: load) + String(repeating: "·", count: max(0, limit - load))
         }.joined(separator: " ")
-        let line = String(format: "t=%2.0fs  waiting %3d  assigned now %3d  served %3d/%d  agents [%@]",
-                          elapsed, sentAt.count, report.rooms.count, report.assigns.count,
-                          rooms.count + returning.count, bars)
+        let waiting = Dictionary(grouping: sentAt.keys, by: route(of:)).mapValues(\.count)
+        let line = String(format: "t=%2.0fs  waiting sales %2d support %2d default %2d  served %3d/%d  agents [%@]",
+                          elapsed, waiting["sales"] ?? 0, waiting["support"] ?? 0, waiting["default"] ?? 0,
+                          report.assigns.count, rooms.count + returning.count, bars)
         return line
     }
 
@@ -112,17 +123,21 @@ struct DemoPlay {
         let doubles = perSession.values.filter { $0.count > 1 }.count + report.conflicts
         let served = report.assigns.count
         let expected = rooms.count + returning.count
-        let ok = maxLoad <= limit && doubles == 0 && served == expected
+        let ok = maxLoad <= limit && doubles == 0 && served == expected && outsideRoute == 0
+        let perRoute = Dictionary(grouping: report.assigns, by: { route(of: $0.room) }).mapValues(\.count)
+        let shared = report.maxLoads["150005"] ?? 0
         let text = """
 
             Summary after \(String(format: "%.1f", elapsed)) s
               customers served       \(served) of \(expected) sessions (\(returning.count) returning customers)
               webhooks sent          \(webhooks) (duplicates are normal: Qiscus fires one per message)
               wait for an agent      p50 \(percentile(0.5)), p99 \(percentile(0.99)) (includes waiting for a free agent)
-              highest agent load     \(maxLoad) (limit \(limit))
+              served per route       sales \(perRoute["sales"] ?? 0), support \(perRoute["support"] ?? 0), default \(perRoute["default"] ?? 0)
+              outside their route    \(outsideRoute) (a room served by an agent not in its route's division)
+              highest agent load     \(maxLoad) (limit \(limit)); agent 5, in both divisions: \(shared)
               double assignments     \(doubles)
               Qiscus API calls       \(report.apiCalls)
-            \(ok ? "OK: every customer served, no agent ever above the limit." : "PROBLEM: see the figures above.")
+            \(ok ? "OK: every customer served within its route, no agent ever above the limit." : "PROBLEM: see the figures above.")
             """
         return Summary(text: text, ok: ok)
     }
