@@ -14,7 +14,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Seconds per measurement.") var seconds = 5.0
     @Option(help: "Client connections of the load generator (and of the raw Redis reference).") var connections = 8
     @Option(help: "Allocations in flight per instance (WORKER_CONCURRENCY) in the throughput runs.") var workers = 64
-    @Option(help: "Run only these measurements (comma separated: ingest, latency, throughput).")
+    @Option(help: "Run only these measurements (comma separated: ingest, latency, throughput, routed).")
     var only: String?
     @Option(help: "The allocator binary whose simulate and serve are measured (default: this one), e.g. an older build to compare with on the same machine.")
     var allocator: String?
@@ -70,6 +70,26 @@ struct Bench: ParsableCommand {
                 rows.append(("", "Redis commands per allocation: " + result.commandMix))
             }
         }
+        // 4. The same with three routes (two by channel and division, one agent in both, and default), at API
+        // latency 0: the cost of routing next to the single-route rows above.
+        for instances in [1, 2] where wanted("routed") {
+            var routedEnvironment = environment
+            routedEnvironment["WORKER_CONCURRENCY"] = String(workers)
+            routedEnvironment["ROUTES_FILE"] = try BenchRoutes.writeFile()
+            let stack = try LocalStack(allocator: binary, instances: instances, agents: 20,
+                                       simulatorArguments: ["--latency-ms", "0", "--threads", "4"],
+                                       environment: routedEnvironment)
+            defer { stack.stop() }
+            try BenchRoutes.configure(stack)
+            let result = try Self.throughput(stack, instances: instances, connections: connections, rooms: 10_000,
+                                             body: BenchRoutes.webhook)
+            rows.append(("allocations/s, 3 routes, \(instances) instance\(instances > 1 ? "s" : ""), API latency 0 ms",
+                         String(format: "%.0f/s (%.2f), Redis per allocation: %.2f commands in %.2f round trips, peak RSS %@",
+                                result.rate, result.rate / raw.rate, result.commands, result.roundTrips,
+                                result.peakRSS.map { String(format: "%.1f MB", $0) }.joined(separator: " / "))))
+            rows.append(("", result.cpu.text))
+            rows.append(("", "Redis commands per allocation: " + result.commandMix))
+        }
         print(Self.machine(redisVersion: raw.version))
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
@@ -104,7 +124,7 @@ struct Bench: ParsableCommand {
     /// Posts unique rooms as fast as `connections` keep-alive clients can, for `seconds` (or until each
     /// client sent `perClient` rooms).
     static func flood(_ stack: LocalStack, instances: [Int], connections: Int, seconds: Double, prefix: Int,
-                      perClient: Int = .max) throws -> Flood {
+                      perClient: Int = .max, body: @escaping @Sendable (String, Int) -> String = plainWebhook) throws -> Flood {
         let latencies = Mutex<[Double]>([])
         let deadline = Date().addingTimeInterval(seconds)
         let ports = instances.map { UInt16(stack.instanceURLs[$0].split(separator: ":").last ?? "") ?? 0 }
@@ -115,7 +135,7 @@ struct Bench: ParsableCommand {
             while Date() < deadline, next < perClient {
                 next += 1
                 let room = "\(prefix)\(String(format: "%03d", index))\(next)"
-                let request = BenchConnection.post("/webhooks/allocate", json: "{\"room_id\":\"\(room)\"}")
+                let request = BenchConnection.post("/webhooks/allocate", json: body(room, next))
                 let start = DispatchTime.now().uptimeNanoseconds
                 let status = try? clients[next % clients.count].send(request)
                 if status == 200 { mine.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
@@ -125,6 +145,9 @@ struct Bench: ParsableCommand {
         let sorted = latencies.withLock { $0 }.sorted()
         return Flood(rate: Double(sorted.count) / seconds, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99))
     }
+
+    /// The smallest allocation webhook: a room id.
+    static func plainWebhook(room: String, index: Int) -> String { "{\"room_id\":\"\(room)\"}" }
 
     /// Sends webhooks at a steady `rate` and measures until the simulator recorded the assign call.
     static func webhookToAssign(_ stack: LocalStack, rate: Double, seconds: Double) throws -> (Double, Double) {
@@ -175,7 +198,8 @@ struct Bench: ParsableCommand {
     /// Sends `rooms` webhooks as fast as the clients can and measures until the simulator recorded every
     /// assign call: allocations per second from the first webhook to the last assign, and Redis commands
     /// (everything: enqueue, claim, reserve, commit, wake-ups, timers) per allocation.
-    static func throughput(_ stack: LocalStack, instances: Int, connections: Int, rooms: Int) throws -> Throughput {
+    static func throughput(_ stack: LocalStack, instances: Int, connections: Int, rooms: Int,
+                           body: @escaping @Sendable (String, Int) -> String = plainWebhook) throws -> Throughput {
         let redis = stack.redis.connect()
         // Round trips are the commands clients send: the scripts (whose inner calls Redis counts as commands
         // too, so total_commands_processed would overstate them), wake-up blocks and transactions.
@@ -198,7 +222,7 @@ struct Bench: ParsableCommand {
         let roundTripsBefore = try (0..<instances).map { try roundTrips(stack, instance: $0) }.reduce(0, +)
         let start = Date()
         _ = try flood(stack, instances: Array(0..<instances), connections: connections, seconds: 600, prefix: 3,
-                      perClient: rooms / connections)
+                      perClient: rooms / connections, body: body)
         let sent = rooms / connections * connections
         var assigned = 0
         var last = start

@@ -29,7 +29,7 @@ final class BenchConnection {
         var written = 0
         while written < request.count {
             let count = request.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, request.count - written) }
-            guard count > 0 else { throw BenchError("write failed: errno \(errno)") }
+            guard count > 0 else { throw ToolError("write failed: errno \(errno)") }
             written += count
         }
         // Headers end at the first CRLFCRLF; then Content-Length bytes of body.
@@ -41,7 +41,7 @@ final class BenchConnection {
             }
             try fill()
         }
-        guard let headerEnd else { throw BenchError("no header end") }
+        guard let headerEnd else { throw ToolError("no header end") }
         let head = String(decoding: buffer[start..<headerEnd], as: UTF8.self)
         let status = Int(head.split(separator: " ", maxSplits: 2).dropFirst().first ?? "") ?? 0
         let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
@@ -70,12 +70,7 @@ final class BenchConnection {
         }
         if end == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
         let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + end, $0.count - end) }
-        guard count > 0 else { throw BenchError(count == 0 ? "connection closed" : "read failed: errno \(errno)") }
+        guard count > 0 else { throw ToolError(count == 0 ? "connection closed" : "read failed: errno \(errno)") }
         end += count
     }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -63,7 +63,7 @@ enum DemoRoutes {
             "channels": [["id": 12, "name": "WhatsApp Sales"], ["id": 20, "name": "Instagram"]],
         ])
         let response = try HTTPClient().perform(HTTPClientRequest(method: "POST", url: simulatorURL + "/sim/agents", body: .json(body)))
-        guard response.status == 200 else { throw DemoError("the simulator refused the demo's agents: HTTP \(response.status)") }
+        guard response.status == 200 else { throw ToolError("the simulator refused the demo's agents: HTTP \(response.status)") }
     }
 
     /// Whether an agent (by id) may serve a room of the route.
@@ -75,10 +75,4 @@ enum DemoRoutes {
         default: return true
         }
     }
-}
-
-/// A demo step that could not be done.
-struct DemoError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
