@@ -108,6 +108,10 @@ public struct AllocationWorker: Sendable {
                     throw error
                 }
                 Counter(label: "caa_allocations_total", dimensions: [("outcome", outcome.label)]).increment()
+                if claim.remaining == 0, case .assigned = outcome {
+                    // Nobody waits in this route any more: rooms of routes that overflow into it may take its agents now.
+                    wake.unpark(settings.routes.filter { $0.overflow?.route == route }.map(\.name))
+                }
                 return (outcome, claim.remaining ?? 1, routes.count)
             }
         }

@@ -112,6 +112,12 @@ public final class WakeSignal: Sendable {
         timer?.resume()
     }
 
+    /// Takes routes out of the parked set (without waking anyone): their next claim may succeed.
+    public func unpark(_ routes: [String]) {
+        guard !routes.isEmpty else { return }
+        state.withLock { state in for route in routes { state.parked[route] = nil } }
+    }
+
     /// Hands a token to the longest waiting task. Returns false when no task took it: none waits, or it is a
     /// `q` token while every route is parked (dropped: such an instance has no use for it). A `c` token
     /// unparks every route.

@@ -11,7 +11,10 @@ import Synchronization
 final class AgentDirectory: Sendable {
     private struct Entry {
         var divisions: Set<Int>
-        var card: String
+        /// What the card was made of (compared per listing; the card is encoded only when it changed).
+        var name: String?
+        var email: String?
+        var listedDivisions: [Int]
         var written: ContinuousClock.Instant?
     }
 
@@ -37,20 +40,20 @@ final class AgentDirectory: Sendable {
         let now = ContinuousClock.now
         let due = entries.withLock { entries -> [(agent: Int, card: String)] in
             agents.compactMap { agent in
-                let divisions = Set(agent.divisions.map(\.id))
-                let card = Self.card(of: agent)
-                var entry = entries[agent.id] ?? Entry(divisions: divisions, card: "", written: nil)
-                if !divisions.isEmpty { entry.divisions = divisions }
-                let changed = entry.card != card
+                let listed = agent.divisions.map(\.id)
+                var entry = entries[agent.id]
+                    ?? Entry(divisions: Set(listed), name: nil, email: nil, listedDivisions: [], written: nil)
+                if !listed.isEmpty { entry.divisions = Set(listed) }
+                let changed = entry.written == nil || entry.name != agent.name || entry.email != agent.email
+                    || (!listed.isEmpty && entry.listedDivisions != listed)
                 let stale = entry.written.map { $0.duration(to: now) >= refreshInterval } ?? true
-                guard changed || stale else {
-                    entries[agent.id] = entry
-                    return nil
-                }
-                entry.card = card
+                guard changed || stale else { return nil }
+                entry.name = agent.name
+                entry.email = agent.email
+                if !listed.isEmpty || entry.written == nil { entry.listedDivisions = listed }
                 entry.written = now
                 entries[agent.id] = entry
-                return (agent.id, changed ? card : "")
+                return (agent.id, changed ? Self.card(name: agent.name, email: agent.email, divisions: entry.listedDivisions) : "")
             }
         }
         guard !due.isEmpty else { return }
@@ -64,7 +67,7 @@ final class AgentDirectory: Sendable {
     }
 
     /// The card of an agent: name, email and divisions, as compact JSON with sorted keys.
-    static func card(of agent: Agent) -> String {
+    static func card(name: String?, email: String?, divisions: [Int]) -> String {
         struct Card: Encodable {
             let name: String?
             let email: String?
@@ -72,8 +75,8 @@ final class AgentDirectory: Sendable {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let card = Card(name: agent.name.map { String($0.prefix(200)) }, email: agent.email.map { String($0.prefix(200)) },
-                        divisions: agent.divisions.map(\.id).sorted())
+        let card = Card(name: name.map { String($0.prefix(200)) }, email: email.map { String($0.prefix(200)) },
+                        divisions: divisions.sorted())
         return (try? encoder.encode(card)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
