@@ -47,9 +47,10 @@ public final class AllocatorService: Sendable {
                                                 timeout: configuration.qiscusTimeoutSeconds,
                                                 maxResponseBytes: configuration.qiscusMaxResponseBytes)
         let http = QiscusClient.makeHTTPClient(for: qiscus)
+        let health = RouteHealth(logger: logger)
         let gateway = QiscusGateway(client: QiscusClient(configuration: qiscus, http: http), routes: configuration.routes,
                                     globalLimit: configuration.maxCustomersPerAgent,
-                                    directory: AgentDirectory(store: store, logger: logger))
+                                    directory: AgentDirectory(store: store, logger: logger), health: health)
         let wake = WakeSignal(routes: configuration.routes.names)
         let gate = AllocationGate()
         self.gate = gate
@@ -69,7 +70,8 @@ public final class AllocatorService: Sendable {
             AdminRoutes(store: store, routes: configuration.routes, token: $0, globalLimit: configuration.maxCustomersPerAgent,
                         logger: logger)
         }
-        let routes = WebhookRoutes(store: store, readiness: readiness, gate: gate, wake: wake, secret: configuration.webhookSecret,
+        let routes = WebhookRoutes(store: store, readiness: readiness, gate: gate, wake: wake, health: health,
+                                   secret: configuration.webhookSecret,
                                    routes: configuration.routes, registry: registry, metricsToken: configuration.metricsToken,
                                    admin: admin, logger: logger)
         let refusals = RefusalLog(logger: logger)

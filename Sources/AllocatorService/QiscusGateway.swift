@@ -12,12 +12,15 @@ struct QiscusGateway: AgentGateway {
     /// `MAX_CUSTOMERS_PER_AGENT`.
     let globalLimit: Int
     let directory: AgentDirectory?
+    let health: RouteHealth?
 
-    init(client: QiscusClient, routes: RouteTable = .single, globalLimit: Int = 2, directory: AgentDirectory? = nil) {
+    init(client: QiscusClient, routes: RouteTable = .single, globalLimit: Int = 2, directory: AgentDirectory? = nil,
+         health: RouteHealth? = nil) {
         self.client = client
         self.routes = routes
         self.globalLimit = globalLimit
         self.directory = directory
+        self.health = health
     }
 
     func onlineAgents(room: String, route name: String) async throws -> [AgentCandidate] {
@@ -25,6 +28,7 @@ struct QiscusGateway: AgentGateway {
         let agents = route.usesDivisions ? try await client.agentsByDivision(route.divisionIDs)
             : try await client.onlineAgents(room: room)
         await directory?.note(agents)
+        health?.listed(route.name, divisions: route.divisionIDs, count: agents.count)
         return agents.map { agent in
             let listed = Set(agent.divisions.map(\.id))
             let divisions = listed.isEmpty ? directory?.divisions(of: agent.id) : listed
@@ -46,8 +50,15 @@ struct QiscusGateway: AgentGateway {
         _ = try await client.assign(room: room, agent: agent)
     }
 
+    /// The credential check; then, when routes name divisions, whether Qiscus knows them (logged and shown in
+    /// the status; a failure of that listing is not a fault of the service).
     func probe() async throws {
         try await client.probe()
+        let named = routes.routes.filter(\.usesDivisions)
+        guard !named.isEmpty, let health, let known = try? await client.divisions().map(\.id) else { return }
+        for route in named {
+            health.unknown(route.name, divisions: route.divisionIDs.filter { !known.contains($0) })
+        }
     }
 }
 

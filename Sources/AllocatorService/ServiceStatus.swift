@@ -33,9 +33,15 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         public let oldestWaitMilliseconds: Int?
         public let served: Int
         public let waitingForCapacity: Bool?
+        /// Online agents the last listing of the route returned in this instance (absent before the first).
+        public let listedAgents: Int?
+        /// Division ids of the route Qiscus does not know (absent when all are known or not checked).
+        public let unknownDivisions: [Int]?
 
         enum CodingKeys: String, CodingKey {
             case name, served
+            case listedAgents = "listed_agents"
+            case unknownDivisions = "unknown_division_ids"
             case queueLength = "queue_length"
             case oldestWaitMilliseconds = "oldest_wait_ms"
             case waitingForCapacity = "waiting_for_capacity"
@@ -50,11 +56,21 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public let agents: [AgentLoad]
     public let dead: [Dead]
 
-    /// The status from a store summary and its dead rooms.
-    public init(summary: StoreSummary, dead: [DeadRoom], allocation: AllocationGate.State? = nil, parked: Set<String>? = nil) {
+    /// The status from a store summary and its dead rooms (what `allocator status` reads from Redis).
+    public init(summary: StoreSummary, dead: [DeadRoom]) {
+        self.init(summary: summary, dead: dead, allocation: nil)
+    }
+
+    /// The status of a running instance: also whether it allocates, which routes it found full, and what it
+    /// saw of each route's agents.
+    init(summary: StoreSummary, dead: [DeadRoom], allocation: AllocationGate.State?, parked: Set<String>? = nil,
+         health: ((String) -> RouteHealth.Line)? = nil) {
         routes = summary.routes.map { route in
-            Route(name: route.name, queueLength: route.queued, oldestWaitMilliseconds: route.oldestWaitMilliseconds,
-                  served: route.served, waitingForCapacity: parked.map { $0.contains(route.name) })
+            let line = health?(route.name)
+            return Route(name: route.name, queueLength: route.queued, oldestWaitMilliseconds: route.oldestWaitMilliseconds,
+                         served: route.served, waitingForCapacity: parked.map { $0.contains(route.name) },
+                         listedAgents: line?.listedAgents,
+                         unknownDivisions: line.flatMap { $0.unknownDivisions.isEmpty ? nil : $0.unknownDivisions })
         }
         self.allocation = allocation.map { state in
             switch state {

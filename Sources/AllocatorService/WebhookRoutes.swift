@@ -17,6 +17,8 @@ struct WebhookRoutes: Sendable {
     let gate: AllocationGate
     /// What this instance's allocation tasks know: which routes are full (for the status).
     let wake: WakeSignal
+    /// What this instance saw of each route's agents.
+    let health: RouteHealth?
     let secret: String?
     let routes: RouteTable
     let registry: PrometheusCollectorRegistry
@@ -27,12 +29,13 @@ struct WebhookRoutes: Sendable {
     let logger: Logger
 
     init(store: AllocationStore, readiness: Readiness, gate: AllocationGate, wake: WakeSignal = WakeSignal(),
-         secret: String?, routes: RouteTable = .single, registry: PrometheusCollectorRegistry, metricsToken: String? = nil,
+         health: RouteHealth? = nil, secret: String?, routes: RouteTable = .single, registry: PrometheusCollectorRegistry, metricsToken: String? = nil,
          admin: AdminRoutes? = nil, logger: Logger) {
         self.store = store
         self.readiness = readiness
         self.gate = gate
         self.wake = wake
+        self.health = health
         self.secret = secret
         self.routes = routes
         self.registry = registry
@@ -182,7 +185,8 @@ struct WebhookRoutes: Sendable {
     private func status() throws -> ServerResponse {
         try storing("the status", room: "-") {
             .json(ServiceStatus(summary: try store.summaryWaiting(), dead: try store.deadRoomsWaiting(limit: 100),
-                                allocation: gate.state, parked: wake.parkedRoutes))
+                                allocation: gate.state, parked: wake.parkedRoutes,
+                                health: health.map { health in { health.line(of: $0) } }))
         }
     }
 }
