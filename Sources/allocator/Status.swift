@@ -35,6 +35,12 @@ struct Status: AsyncParsableCommand {
         }
         print("app \(config.qiscusAppID) at \(config.redis.redacted)")
         print("queued \(summary.queued)  in flight \(summary.inFlight)  dead \(summary.dead)")
+        if summary.routes.count > 1 {
+            for route in summary.routes {
+                let wait = route.oldestWaitMilliseconds.map { String(format: "  oldest waiting %.1f s", Double($0) / 1000) } ?? ""
+                print("route \(route.name): queued \(route.queued)  served \(route.served)\(wait)")
+            }
+        }
         for (agent, load) in summary.loads.sorted(by: { $0.key < $1.key }) { print("agent \(agent): \(load)") }
         for room in dead { print("dead \(room.room): \(room.reason)") }
     }
