@@ -38,9 +38,10 @@ final class AgentDirectory: Sendable {
         let due = entries.withLock { entries -> [(agent: Int, card: String)] in
             agents.compactMap { agent in
                 let divisions = Set(agent.divisions.map(\.id))
-                let card = Self.card(of: agent)
                 var entry = entries[agent.id] ?? Entry(divisions: divisions, card: "", written: nil)
                 if !divisions.isEmpty { entry.divisions = divisions }
+                // The divisions known, not only those of this listing (`available_agents` may carry none).
+                let card = Self.card(of: agent, divisions: entry.divisions)
                 let changed = entry.card != card
                 let stale = entry.written.map { $0.duration(to: now) >= refreshInterval } ?? true
                 guard changed || stale else {
@@ -64,7 +65,7 @@ final class AgentDirectory: Sendable {
     }
 
     /// The card of an agent: name, email and divisions, as compact JSON with sorted keys.
-    static func card(of agent: Agent) -> String {
+    static func card(of agent: Agent, divisions: Set<Int>) -> String {
         struct Card: Encodable {
             let name: String?
             let email: String?
@@ -73,7 +74,7 @@ final class AgentDirectory: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let card = Card(name: agent.name.map { String($0.prefix(200)) }, email: agent.email.map { String($0.prefix(200)) },
-                        divisions: agent.divisions.map(\.id).sorted())
+                        divisions: divisions.sorted())
         return (try? encoder.encode(card)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
