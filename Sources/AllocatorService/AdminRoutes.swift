@@ -17,7 +17,7 @@ struct AdminRoutes: Sendable {
     /// `MAX_CUSTOMERS_PER_AGENT`.
     let globalLimit: Int
     /// An agent a listing showed within this long is online.
-    var onlineWindowMilliseconds = 60_000
+    var onlineWindowMilliseconds = AgentView.onlineWindowMilliseconds
     let logger: Logger
 
     /// Adds the admin paths to the router.
@@ -56,19 +56,7 @@ struct AdminRoutes: Sendable {
     }
 
     func view(_ record: AgentRecord) -> AgentView {
-        let card = record.card.flatMap { try? JSONDecoder().decode(Card.self, from: Data($0.utf8)) }
-        let divisions = card.map { Set($0.divisions ?? []) }.flatMap { $0.isEmpty ? nil : $0 }
-        let limit = routes.limit(agentDivisions: divisions, override: record.limitOverride, globalDefault: globalLimit, listedBy: nil)
-        let (source, route): (String, String?) = switch limit.source {
-        case .override: ("override", nil)
-        case .route(let name): ("route", name)
-        case .global: ("global", nil)
-        }
-        return AgentView(id: record.id, name: card?.name, email: card?.email,
-                         online: record.seenMillisecondsAgo.map { $0 <= onlineWindowMilliseconds } ?? false,
-                         lastSeenMillisecondsAgo: record.seenMillisecondsAgo, load: record.load, limit: limit.value,
-                         limitSource: source, limitRoute: route, paused: record.paused,
-                         routes: routes.routes(servedByAgentIn: divisions).map(\.name), divisions: (divisions ?? []).sorted())
+        AgentView(record: record, routes: routes, globalLimit: globalLimit, onlineWindowMilliseconds: onlineWindowMilliseconds)
     }
 
     private func update(agent: Int, _ change: AgentChange) throws -> ServerResponse {
@@ -119,36 +107,6 @@ struct AdminRoutes: Sendable {
             throw HTTPError(400, code: "invalid_route", message: "route must be one of: \(routes.names.joined(separator: ", "))")
         }
         return ([route], limit)
-    }
-
-    /// An agent's card as `remember.lua` stored it.
-    private struct Card: Decodable {
-        let name: String?
-        let email: String?
-        let divisions: [Int]?
-    }
-
-    private struct QueueEntry: Encodable {
-        let position: Int
-        let roomID: String
-        let route: String
-        let waitingSinceMilliseconds: Int
-        let waitedMilliseconds: Int
-
-        init(_ room: QueuedRoom) {
-            position = room.position
-            roomID = room.room
-            route = room.route
-            waitingSinceMilliseconds = room.waitingSinceMilliseconds
-            waitedMilliseconds = room.waitedMilliseconds
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case position, route
-            case roomID = "room_id"
-            case waitingSinceMilliseconds = "waiting_since_ms"
-            case waitedMilliseconds = "waited_ms"
-        }
     }
 
     private struct RequeueAnswer: Encodable {

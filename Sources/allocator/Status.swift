@@ -8,21 +8,13 @@ import Redis
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the queue and agent loads from Redis.")
 
-    @Option(help: "Redis URL (default: $REDIS_URL or \(Settings.Store.redisURL.defaultText ?? "")).")
-    var redisURL: String?
-
-    @Option(help: "Qiscus app id whose keys to read (default: $QISCUS_APP_ID).")
-    var app: String?
-
-    @Option(help: "Key prefix (default: $KEY_PREFIX or \(Settings.Store.keyPrefix.defaultText ?? "")).")
-    var keyPrefix: String?
+    @OptionGroup var options: StoreOptions
 
     @Flag(help: "Print the JSON of GET /v1/status instead of text.")
     var json = false
 
     func run() async throws {
-        let overrides = ["REDIS_URL": redisURL, "QISCUS_APP_ID": app, "KEY_PREFIX": keyPrefix].compactMapValues { $0 }
-        let config = try await Bootstrap.configuration { try await StoreConfiguration.load(overrides: overrides) }
+        let config = try await Bootstrap.configuration { try await StoreConfiguration.load(overrides: options.overrides) }
         let redis = RedisClient(configuration: config.redis)
         let store = try config.store(on: redis)
         let (summary, dead) = try await redis.withRunning { _ in (try await store.summary(), try await store.deadRooms(limit: 20)) }
