@@ -20,7 +20,8 @@
 --         of a route not given goes back to the default queue
 --
 -- Returns:
---   1  REVIVED  {1, room, ...}  these rooms are queued again, oldest first
+--   1  REVIVED  {1, room, ...}  these rooms are queued again, oldest first (none when the batch held only
+--                               entries of rooms no longer dead, which were dropped: call again for more)
 --   0  NONE     {0}  no dead room (or the room given is not dead): nothing changed
 --  -1  INVALID  {-1, message}  bad arguments: nothing changed
 --- @include "lib/args.lua"
@@ -59,6 +60,9 @@ for i = 1, #rooms do
     table.insert(revived, r)
   end
 end
-if #revived == 1 then return {0} end
+if #revived == 1 then
+  if room == '' then return {1} end
+  return {0}
+end
 push_wake(6, 'q', cap)
 return revived

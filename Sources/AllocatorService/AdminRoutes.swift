@@ -72,9 +72,10 @@ struct AdminRoutes: Sendable {
     private func requeue(room: String?) throws -> ServerResponse {
         var requeued: [String] = []
         for _ in 0..<100 {
-            let rooms = try store.runWaiting(Revive(room: room, batch: 1000)).rooms
-            requeued += rooms
-            if rooms.isEmpty || room != nil { break }
+            let revived = try store.runWaiting(Revive(room: room, batch: 1000))
+            requeued += revived.rooms
+            // REVIVED without rooms: the batch held only stale entries, which were dropped; more may follow.
+            if revived.code == .none || room != nil { break }
         }
         if let room, requeued.isEmpty {
             throw HTTPError(404, code: "not_dead", message: "room \(room) is not in the dead list")

@@ -19,10 +19,10 @@ struct RequeueDead: AsyncParsableCommand {
         let total = try await redis.withRunning { _ in
             var total = 0
             while true {
-                let rooms = try await store.run(Revive(room: room, batch: 1000)).rooms
-                guard !rooms.isEmpty else { break }
-                total += rooms.count
-                for revived in rooms { print("requeued \(revived)") }
+                let revived = try await store.run(Revive(room: room, batch: 1000))
+                guard revived.code == .revived else { break }
+                total += revived.rooms.count
+                for room in revived.rooms { print("requeued \(room)") }
                 if room != nil { break }
             }
             return total

@@ -42,6 +42,19 @@ import Testing
         #expect(try await f.snapshot() == before)
     }
 
+    /// A batch of nothing but stale entries (rooms no longer dead, damaged by hand) drops them and says REVIVED
+    /// with no room, so a caller looping until NONE reaches the dead rooms behind them.
+    @Test func aBatchOfStaleEntriesIsDroppedAndTheCallerGoesOn() async throws {
+        let f = try StoreFixture()
+        try await dead(f, "9")
+        try await f.redis.execute(["ZADD", f.keys.dead, "1", "1", "2", "2"])  // older than room 9, not dead
+        let first = try await f.store.run(Revive(batch: 2))
+        #expect(first.code == .revived && first.rooms.isEmpty)
+        #expect(try await f.snapshot().dead == ["9"], "the stale entries are gone")
+        #expect(try await f.store.run(Revive(batch: 2)).rooms == ["9"])
+        #expect(try await f.store.run(Revive(batch: 2)).code == .none)
+    }
+
     @Test(arguments: [(["x", "10", "8"], "room"), (["", "0", "8"], "batch"), (["", "1001", "8"], "batch"),
                       (["", "10", "0"], "wake cap")])
     func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) async throws {
