@@ -7,6 +7,10 @@ public protocol AgentGateway: Sendable {
     /// The API call that lists the route's agents, for logs, metrics and dead-room reasons (e.g.
     /// `available_agents`, `by_division`).
     func listingCall(of route: String) -> String
+    /// Lists every route's online agents once, for what the instance keeps about them (names, divisions, last
+    /// seen): called every `RECONCILE_SECONDS`, so the admin API's `online` does not depend on traffic. `room` is
+    /// a room to list `available_agents` for (nil: routes without divisions are skipped). Never throws.
+    func refreshAgents(room: String?) async
     /// Qiscus's count of active customers for every agent it lists for the room, online or not (for
     /// `reconcile`).
     func agentCounts(room: String) async throws -> [Int: Int]
@@ -20,6 +24,8 @@ public protocol AgentGateway: Sendable {
 
 extension AgentGateway {
     public func listingCall(of route: String) -> String { "available_agents" }
+
+    public func refreshAgents(room: String?) async {}
 }
 
 /// An error of an ``AgentGateway`` call that says whether a retry may help.

@@ -107,12 +107,13 @@ public struct Housekeeper: Service, Sendable {
         }
     }
 
-    /// Asks Qiscus for its counts (listing agents for one of our assigned rooms) and forgets rooms of agents
-    /// whose settled count is below our books. A failing API is only logged: the next tick tries again.
+    /// Refreshes what the instance knows of every route's agents, then asks Qiscus for its counts (listing agents
+    /// for one of our assigned rooms) and forgets rooms of agents whose settled count is below our books. A
+    /// failing API is only logged: the next tick tries again.
     func healLoads() async throws {
-        guard let room = try await store.redis.execute(["ZRANGE", store.keys.assigned, "0", "0"]).array?.first?.string else {
-            return
-        }
+        let room = try await store.redis.execute(["ZRANGE", store.keys.assigned, "0", "0"]).array?.first?.string
+        await gateway.refreshAgents(room: room)
+        guard let room else { return }
         let counts: [Int: Int]
         do {
             counts = try await gateway.agentCounts(room: room)

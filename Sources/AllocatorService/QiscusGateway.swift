@@ -38,6 +38,18 @@ struct QiscusGateway: AgentGateway {
         }
     }
 
+    func refreshAgents(room: String?) async {
+        var listedWithoutDivisions = false
+        for route in routes.routes {
+            if !route.usesDivisions {
+                // available_agents is the same listing for every route without divisions: once is enough.
+                guard room != nil, !listedWithoutDivisions else { continue }
+                listedWithoutDivisions = true
+            }
+            _ = try? await onlineAgents(room: room ?? "", route: route.name)
+        }
+    }
+
     func listingCall(of route: String) -> String {
         (routes.route(named: route) ?? routes.defaultRoute).usesDivisions ? "by_division" : "available_agents"
     }
