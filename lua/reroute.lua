@@ -17,8 +17,8 @@
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
 --
 -- Returns:
---   1  MOVED    {1, moved, left}  moved rooms are in the default queue (entries of rooms not queued are
---                                 dropped); left = entries still in the route's queue
+--   1  MOVED    {1, moved, left}  moved rooms are in the default queue (entries of rooms not queued in this
+--                                 route are dropped); left = entries still in the route's queue
 --   0  EMPTY    {0}  the route's queue is empty: its name left the routes set
 --  -1  INVALID  {-1, message}  bad arguments: nothing changed
 --- @include "lib/args.lua"
@@ -39,7 +39,9 @@ local moved = 0
 for i = 1, #entries, 2 do
   local room = entries[i]
   redis.call('ZREM', KEYS[5], room)
-  if redis.call('HGET', KEYS[2], room) == 'q' then
+  -- a room queued now but in another route (its entry here outlived a release, then a new session was queued
+  -- elsewhere) is not this route's: only the entry goes
+  if redis.call('HGET', KEYS[2], room) == 'q' and redis.call('HGET', KEYS[3], room) == route then
     redis.call('ZADD', KEYS[1], entries[i + 1], room)
     redis.call('HDEL', KEYS[3], room)
     moved = moved + 1

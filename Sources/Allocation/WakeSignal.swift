@@ -140,7 +140,14 @@ public final class WakeSignal: Sendable {
         while !isStopped, !Task.isCancelled {
             let next = state.withLock { state in state.parked.values.compactMap { $0 }.min() }
             if let next {
-                guard (try? await Task.sleep(until: next, tolerance: .milliseconds(10), clock: .continuous)) != nil else { return }
+                // Sleeps until the earliest retry time, unless a route is parked meanwhile with an earlier one.
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { try? await Task.sleep(until: next, tolerance: .milliseconds(10), clock: .continuous) }
+                    group.addTask { await self.waitForRetryTime(before: next) }
+                    await group.next()
+                    group.cancelAll()
+                }
+                if Task.isCancelled { return }
                 let now = ContinuousClock.now
                 let due = state.withLock { state -> Bool in
                     let due = state.parked.filter { $0.value.map { $0 <= now } ?? false }.map(\.key)
@@ -149,23 +156,31 @@ public final class WakeSignal: Sendable {
                 }
                 if due { deliver(.retry) }
             } else {
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { continuation in
-                        let resumeNow = state.withLock { state -> Bool in
-                            if state.stopped || Task.isCancelled || state.parked.values.contains(where: { $0 != nil }) { return true }
-                            state.timer = continuation
-                            return false
-                        }
-                        if resumeNow { continuation.resume() }
-                    }
-                } onCancel: {
-                    let timer = state.withLock { state in
-                        defer { state.timer = nil }
-                        return state.timer
-                    }
-                    timer?.resume()
-                }
+                await waitForRetryTime(before: nil)
             }
+        }
+    }
+
+    /// Suspends the retry timer until a route is parked with a retry time (before `deadline`, when given), the
+    /// signal is stopped or the task cancelled.
+    private func waitForRetryTime(before deadline: ContinuousClock.Instant?) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    let earliest = state.parked.values.compactMap { $0 }.min()
+                    let earlier = earliest.map { earliest in deadline.map { earliest < $0 } ?? true } ?? false
+                    if state.stopped || Task.isCancelled || earlier { return true }
+                    state.timer = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let timer = state.withLock { state in
+                defer { state.timer = nil }
+                return state.timer
+            }
+            timer?.resume()
         }
     }
 

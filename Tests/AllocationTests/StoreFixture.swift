@@ -9,11 +9,12 @@ struct StoreFixture {
     let running: Running<RedisClient>
     let store: AllocationStore
 
-    init(server: RedisServerProcess? = nil, wakeCap: Int = 256) throws {
+    /// A store of `routes` (`default` is always among them) on the shared server unless `server` is given.
+    init(server: RedisServerProcess? = nil, wakeCap: Int = 256, routes: [String] = [Keyspace.defaultRoute]) throws {
         let server = try server ?? RedisServerProcess.shared
         running = server.client()
         store = AllocationStore(keys: try Keyspace(prefix: "test", app: TestKeys.uniqueApp()), redis: running.service,
-                                wakeCap: wakeCap)
+                                wakeCap: wakeCap, routes: routes)
     }
 
     /// The client every call of the fixture goes through.
@@ -24,20 +25,23 @@ struct StoreFixture {
     func snapshot() async throws -> StoreSnapshot { try await store.snapshot() }
 
     @discardableResult
-    func enqueue(_ room: String, session: String = "0") async throws -> Enqueue.Code {
-        try await store.run(Enqueue(room: room, session: session)).code
+    func enqueue(_ room: String, session: String = "0", route: String = Keyspace.defaultRoute) async throws -> Enqueue.Code {
+        try await store.run(Enqueue(room: room, session: session, route: route)).code
     }
 
-    func claim(token: String = UUID().uuidString, lease: Int = 30_000) async throws -> Claim.Outcome {
-        try await store.run(Claim(token: token, leaseMilliseconds: lease))
+    func claim(token: String = UUID().uuidString, lease: Int = 30_000,
+               routes: [String] = [Keyspace.defaultRoute]) async throws -> Claim.Outcome {
+        try await store.run(Claim(token: token, leaseMilliseconds: lease, routes: routes))
     }
 
-    /// Enqueues `room` and claims it (it must be the only queued room); returns the lease token.
+    /// Enqueues `room` in `route` and claims it from that route (it must be the only room queued there); returns
+    /// the lease token.
     @discardableResult
-    func claimed(_ room: String, session: String = "0", lease: Int = 30_000) async throws -> String {
-        try await enqueue(room, session: session)
+    func claimed(_ room: String, session: String = "0", lease: Int = 30_000,
+                 route: String = Keyspace.defaultRoute) async throws -> String {
+        try await enqueue(room, session: session, route: route)
         let token = UUID().uuidString
-        let result = try await claim(token: token, lease: lease)
+        let result = try await claim(token: token, lease: lease, routes: [route])
         try #require(result.code == .claimed && result.room == room, "claim of \(room): \(result)")
         return token
     }
@@ -71,9 +75,11 @@ struct StoreFixture {
                                                  mentioning text: String,
                                                  sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let before = try await snapshot()
+        let everything = try await dump()
         let reply = try await raw(script, arguments, keys: keys)
         #expect(isInvalid(reply, mentioning: text), "\(reply)", sourceLocation: sourceLocation)
         #expect(try await snapshot() == before, "nothing written", sourceLocation: sourceLocation)
+        #expect(try await dump() == everything, "nothing written to any key of the app", sourceLocation: sourceLocation)
     }
 
     /// Whether a raw call answered `{-1, message}` with a message containing `text`.

@@ -1,0 +1,48 @@
+import Allocation
+import Redis
+import Testing
+
+/// `lua/override.lua`: an agent's own limit and pause, merged into what is stored.
+@Suite struct OverrideScriptTests {
+    @Test func aMergeKeepsClearsOrSetsEachPart() async throws {
+        let f = try StoreFixture()
+        #expect(try await f.override(7) == (nil, false), "nothing stored yet")
+        #expect(try await f.override(7, limit: .set(3)) == (3, false))
+        #expect(try await f.override(7, paused: true) == (3, true), "the limit is kept")
+        #expect(try await f.override(7) == (3, true), "keep, keep")
+        #expect(try await f.override(7, limit: .set(10_000)).limit == 10_000)
+        #expect(try await f.override(7, limit: .clear) == (nil, true),
+                "the pause is kept")
+        #expect(try await f.override(7, paused: false) == (nil, false))
+        #expect(try await f.hash(f.keys.limit).isEmpty)
+        #expect(try await f.hash(f.keys.paused).isEmpty, "clear and resume delete the fields")
+        #expect(try await f.override(7, limit: .set(1), paused: true) == (1, true))
+        #expect(try await f.hash(f.keys.limit) == ["7": "1"])
+        #expect(try await f.hash(f.keys.paused) == ["7": "1"])
+        #expect(try await f.override(8, limit: .clear, paused: false) == (nil, false),
+                "clearing what an agent does not have is fine")
+        #expect(try await f.hash(f.keys.limit) == ["7": "1"], "other agents are untouched")
+    }
+
+    /// ARGV: agent id, limit ('' | 'clear' | 1..10000), paused ('' | '0' | '1').
+    @Test(arguments: [
+        (["7", "0", ""], "limit"), (["7", "-1", ""], "limit"), (["7", "10001", ""], "limit"), (["7", "abc", ""], "limit"),
+        (["7", "1.5", ""], "limit"), (["7", "1e3", ""], "limit"), (["7", " 5", ""], "limit"), (["7", "0x10", ""], "limit"),
+        (["7", "CLEAR", ""], "limit"), (["7", "", "2"], "paused"), (["7", "", "true"], "paused"), (["7", "3", "yes"], "paused"),
+        (["x", "3", ""], "agent id"), (["1.5", "3", ""], "agent id"), (["", "3", ""], "agent id"), (["-7", "3", ""], "agent id"),
+        ([String(repeating: "1", count: 21), "3", ""], "agent id"),
+    ])
+    func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) async throws {
+        let f = try StoreFixture()
+        try await f.override(7, limit: .set(2), paused: true)
+        try await f.expectRefusal(Override.self, arguments, mentioning: text)
+        #expect(try await f.override(7) == (2, true))
+    }
+
+    @Test func anyAgentIdOfTwentyDigitsIsAccepted() async throws {
+        let f = try StoreFixture()
+        let reply = try await f.raw(Override.self, [String(repeating: "9", count: 20), "5", "1"])
+        #expect(reply.array?.first?.int == 1)
+        #expect(try await f.hash(f.keys.limit) == [String(repeating: "9", count: 20): "5"])
+    }
+}
