@@ -83,6 +83,35 @@ import Testing
         #expect(fresh.route == Keyspace.defaultRoute && (0..<1_500).contains(fresh.waitedMilliseconds ?? -1))
     }
 
+    /// An entry left in the queue of a removed route while the room is queued in another route now: the claim
+    /// serves the room under its real route (its field), never under the queue's name, and the room's other entry
+    /// is dropped later as an orphan.
+    @Test func aStaleEntryInAnotherQueueIsClaimedUnderTheRoomsOwnRoute() async throws {
+        let f = try StoreFixture(routes: ["sales", "gone"])
+        try await f.enqueue("1", route: "gone")
+        try await f.redis.execute(["HSET", f.keys.route, "1", "sales"])
+        try await f.redis.execute(["ZADD", f.keys.queue(route: "sales"), "99999999999999", "1"])
+        let claim = try await f.claim(routes: ["gone", "sales"])
+        #expect(claim.code == .claimed && claim.room == "1" && claim.route == "sales")
+        let orphan = try await f.claim(routes: ["gone", "sales"])
+        #expect(orphan.code == .droppedOrphan && orphan.room == "1")
+        #expect(try await f.state("1") == "f")
+    }
+
+    /// A room of a route this store does not know goes back to the default queue AND becomes a room of default,
+    /// so a claim there serves it as one.
+    @Test func aRecoveredRoomOfAnUnknownRouteBecomesARoomOfDefault() async throws {
+        let writer = try StoreFixture(routes: ["gone"])
+        try await writer.enqueue("1", route: "gone")
+        #expect(try await writer.claim(lease: 1, routes: ["gone"]).room == "1")
+        try await Task.sleep(for: .milliseconds(20))
+        let f = StoreFixture(sharing: writer, routes: [])
+        #expect(try await f.store.run(Recover()).rooms == ["1"])
+        #expect(try await f.route(of: "1") == nil, "the route field went with the removed route")
+        let claim = try await f.claim()
+        #expect(claim.room == "1" && claim.route == Keyspace.defaultRoute)
+    }
+
     @Test func dropsAnOrphanHeadOfARouteQueue() async throws {
         let f = try StoreFixture(routes: ["sales"])
         try await f.enqueue("1", route: "sales")
@@ -95,21 +124,21 @@ import Testing
         #expect(try await f.claim(routes: [Keyspace.defaultRoute, "sales"]).room == "2")
     }
 
-    @Test func takesUpToSixtyFourQueues() async throws {
+    @Test func takesUpToSixtyFiveQueues() async throws {
         let f = try StoreFixture()
-        let routes = (1...64).map { "r\($0)" }
-        try await f.enqueue("1", route: "r64")
+        let routes = (1...65).map { "r\($0)" }
+        try await f.enqueue("1", route: "r65")
         let claim = try await f.claim(routes: routes)
-        #expect(claim.room == "1" && claim.route == "r64")
+        #expect(claim.room == "1" && claim.route == "r65")
     }
 
-    /// KEYS after the six fixed ones are the queues of `queues`; ARGV after the first three are `names`.
+    /// KEYS after the seven fixed ones are the queues of `queues`; ARGV after the first three are `names`.
     @Test(arguments: [
         (["sales"], ["Sales"], "route"), (["sales"], [""], "route"), (["sales"], ["-sales"], "route"),
         (["sales"], ["sa les"], "route"), (["sales"], [String(repeating: "a", count: 33)], "route"),
         (["sales", "support"], ["sales", "Support"], "route"),
         (["sales", "support"], ["sales"], "claim takes"), (["sales"], ["sales", "support"], "claim takes"),
-        ([], [], "claim takes"), ((1...65).map { "r\($0)" }, (1...65).map { "r\($0)" }, "claim takes"),
+        ([], [], "claim takes"), ((1...66).map { "r\($0)" }, (1...66).map { "r\($0)" }, "claim takes"),
     ])
     func refusesBadRouteListsWithoutWriting(queues: [String], names: [String], mentioning text: String) async throws {
         let f = try StoreFixture(routes: ["sales", "support"])

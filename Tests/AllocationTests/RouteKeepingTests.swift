@@ -154,15 +154,15 @@ import Testing
             (["a"], ["A"], "route must"), (["a"], [""], "route must"), (["a", "b"], ["a"], "routes must"),
             (["a"], ["a", "b"], "routes must"), (["a", "a"], ["a", "a"], "given twice"),
             ([Keyspace.defaultRoute], [Keyspace.defaultRoute], "given twice"),
-            ((1...64).map { "r\($0)" }, (1...64).map { "r\($0)" }, "routes must"),
+            ((1...65).map { "r\($0)" }, (1...65).map { "r\($0)" }, "routes must"),
         ]
         func check<Script: AllocationScript>(_ type: Script.Type, _ arguments: [String]) async throws {
             for bad in cases {
                 let keys = type.keys.map { f.keys[$0] } + bad.routes.map { f.keys.queue(route: $0) }
                 try await f.expectRefusal(type, arguments + bad.names, keys: keys, mentioning: bad.text)
             }
-            // 63 routes are accepted.
-            let many = (1...63).map { "r\($0)" }
+            // 64 routes (besides default) are accepted.
+            let many = (1...64).map { "r\($0)" }
             let reply = try await f.raw(type, arguments + many, keys: type.keys.map { f.keys[$0] } + many.map { f.keys.queue(route: $0) })
             #expect((reply.array?.first?.int ?? -1) >= 0, "\(reply)")
         }

@@ -17,6 +17,12 @@ struct StoreFixture {
                                 wakeCap: wakeCap, routes: routes)
     }
 
+    /// Another instance's view of the same app: the same keys and client, with its own routes file.
+    init(sharing other: StoreFixture, routes: [String]) {
+        running = other.running
+        store = AllocationStore(keys: other.keys, redis: other.redis, wakeCap: other.store.wakeCap, routes: routes)
+    }
+
     /// The client every call of the fixture goes through.
     var redis: RedisClient { running.service }
 

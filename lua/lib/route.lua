@@ -30,8 +30,12 @@ local function route_index(default_key, first_key, first_arg)
 end
 
 -- the KEYS index of the queue of the room's route (KEYS[route_key] names it): that route's queue when it is
--- one of the index, else the default queue (a route removed from the routes file serves its rooms there)
+-- one of the index, else the default queue (a route removed from the routes file serves its rooms there), and
+-- then the room's route field goes too: the room belongs to 'default' from now on
 local function queue_of(index, route_key, room)
   local name = redis.call('HGET', KEYS[route_key], room)
-  return (name and index[name]) or index.default
+  if not name then return index.default end
+  if index[name] then return index[name] end
+  redis.call('HDEL', KEYS[route_key], room)
+  return index.default
 end

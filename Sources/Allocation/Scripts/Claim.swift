@@ -28,7 +28,7 @@ public struct Claim: AllocationScript {
     }
 
     public static let name = "claim"
-    public static let keys: [Keyspace.Name] = [.state, .session, .lease, .owner, .agent, .wake]
+    public static let keys: [Keyspace.Name] = [.state, .session, .lease, .owner, .agent, .wake, .route]
 
     /// Unique per claim attempt: it owns the lease.
     public var token: String
