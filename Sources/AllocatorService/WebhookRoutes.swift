@@ -157,10 +157,13 @@ struct WebhookRoutes: Sendable {
     }
 
     /// Runs a Redis step for `what`; a Redis that can not store is a 503 (nothing was stored; the sender may
-    /// retry) and turns readiness off until the next probe passes.
+    /// retry) and turns readiness off until the next probe passes. An answer the step chose (an
+    /// ``HTTPResponseError``, e.g. the admin API's 404) goes out as it is.
     private func storing<T>(_ what: String, room: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
+        } catch let error as any HTTPResponseError {
+            throw error
         } catch let error as RedisError where error.isUnavailable {
             readiness.update(problem: "Redis can not store webhooks: \(error)")
             logger.error("Redis can not store; answered 503", metadata: ["what": "\(what)", "room": "\(room)", "error": "\(error)"])
