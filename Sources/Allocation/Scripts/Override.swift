@@ -13,7 +13,7 @@ public struct Override: AllocationScript {
     }
 
     public static let name = "override"
-    public static let keys: [Keyspace.Name] = [.limit, .paused]
+    public static let keys: [Keyspace.Name] = [.limit, .paused, .wake]
 
     public var agent: Int
     public var limit: LimitChange
@@ -32,7 +32,7 @@ public struct Override: AllocationScript {
         case .clear: "clear"
         case .set(let value): String(value)
         }
-        return [String(agent), limit, paused.map { $0 ? "1" : "0" } ?? ""]
+        return [String(agent), limit, paused.map { $0 ? "1" : "0" } ?? "", String(wakeCap)]
     }
 
     /// What is stored for the agent after the change.
