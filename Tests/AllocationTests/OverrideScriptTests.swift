@@ -24,13 +24,13 @@ import Testing
         #expect(try await f.hash(f.keys.limit) == ["7": "1"], "other agents are untouched")
     }
 
-    /// ARGV: agent id, limit ('' | 'clear' | 1..10000), paused ('' | '0' | '1').
+    /// ARGV: agent id, limit ('' | 'clear' | 1..10000), paused ('' | '0' | '1'), wake cap.
     @Test(arguments: [
-        (["7", "0", ""], "limit"), (["7", "-1", ""], "limit"), (["7", "10001", ""], "limit"), (["7", "abc", ""], "limit"),
-        (["7", "1.5", ""], "limit"), (["7", "1e3", ""], "limit"), (["7", " 5", ""], "limit"), (["7", "0x10", ""], "limit"),
-        (["7", "CLEAR", ""], "limit"), (["7", "", "2"], "paused"), (["7", "", "true"], "paused"), (["7", "3", "yes"], "paused"),
-        (["x", "3", ""], "agent id"), (["1.5", "3", ""], "agent id"), (["", "3", ""], "agent id"), (["-7", "3", ""], "agent id"),
-        ([String(repeating: "1", count: 21), "3", ""], "agent id"),
+        (["7", "0", "", "8"], "limit"), (["7", "-1", "", "8"], "limit"), (["7", "10001", "", "8"], "limit"), (["7", "abc", "", "8"], "limit"),
+        (["7", "1.5", "", "8"], "limit"), (["7", "1e3", "", "8"], "limit"), (["7", " 5", "", "8"], "limit"), (["7", "0x10", "", "8"], "limit"),
+        (["7", "CLEAR", "", "8"], "limit"), (["7", "", "2", "8"], "paused"), (["7", "", "true", "8"], "paused"), (["7", "3", "yes", "8"], "paused"),
+        (["x", "3", "", "8"], "agent id"), (["1.5", "3", "", "8"], "agent id"), (["", "3", "", "8"], "agent id"), (["-7", "3", "", "8"], "agent id"),
+        ([String(repeating: "1", count: 21), "3", "", "8"], "agent id"), (["7", "3", "", "0"], "wake cap"),
     ])
     func refusesBadArgumentsWithoutWriting(arguments: [String], mentioning text: String) async throws {
         let f = try StoreFixture()
@@ -39,9 +39,21 @@ import Testing
         #expect(try await f.override(7) == (2, true))
     }
 
+    /// A change that may give an agent room wakes a worker ('c'); a pause alone does not.
+    @Test func aChangeThatMayGiveRoomWakesAWorker() async throws {
+        let f = try StoreFixture()
+        try await f.override(7, paused: true)
+        #expect(try await f.wakeTokens().isEmpty, "a pause gives nobody room")
+        try await f.override(7, paused: false)
+        #expect(try await f.wakeTokens() == ["c"])
+        try await f.override(7, limit: .set(3))
+        try await f.override(7, limit: .clear)
+        #expect(try await f.wakeTokens() == ["c", "c", "c"])
+    }
+
     @Test func anyAgentIdOfTwentyDigitsIsAccepted() async throws {
         let f = try StoreFixture()
-        let reply = try await f.raw(Override.self, [String(repeating: "9", count: 20), "5", "1"])
+        let reply = try await f.raw(Override.self, [String(repeating: "9", count: 20), "5", "1", "8"])
         #expect(reply.array?.first?.int == 1)
         #expect(try await f.hash(f.keys.limit) == [String(repeating: "9", count: 20): "5"])
     }
