@@ -33,35 +33,39 @@ import TestSupport
     // MARK: - Agents by division
 
     @Test func pagesAreCappedAndMetaCountsThem() async throws {
-        let fixture = try Fixture(agents: 0)
-        defer { inBackground { fixture.stop() } }
-        try fixture.control("/sim/agents", Self.fiveSalesAgents)
+        try await onThread {
+            let fixture = try Fixture(agents: 0)
+            defer { inBackground { fixture.stop() } }
+            try fixture.control("/sim/agents", Self.fiveSalesAgents)
 
-        let pages = try (1...4).map { try Self.byDivision(fixture, [438], page: $0) }
-        #expect(pages.map { $0.data.map(\.id) } == [[1, 2], [3, 4], [5], []], "a page past the last is empty")
-        for (index, page) in pages.enumerated() {
-            #expect(page.meta == .init(limit: 2, page: index + 1, total: 5, totalPage: 3), "limit=50 asked, 2 served")
+            let pages = try (1...4).map { try Self.byDivision(fixture, [438], page: $0) }
+            #expect(pages.map { $0.data.map(\.id) } == [[1, 2], [3, 4], [5], []], "a page past the last is empty")
+            for (index, page) in pages.enumerated() {
+                #expect(page.meta == .init(limit: 2, page: index + 1, total: 5, totalPage: 3), "limit=50 asked, 2 served")
+            }
+            let small = try Self.byDivision(fixture, [438], limit: 1)
+            #expect(small.meta == .init(limit: 1, page: 1, total: 5, totalPage: 5), "a limit under the cap is kept")
+
+            try fixture.control("/sim/faults", #"{"page_cap":50}"#)
+            #expect(try Self.byDivision(fixture, [438]).meta == .init(limit: 50, page: 1, total: 5, totalPage: 1))
+            let descending = try Self.byDivision(fixture, [438], extra: [("sort", "desc")])
+            #expect(descending.data.map(\.id) == [5, 4, 3, 2, 1])
+            let none = try Self.byDivision(fixture, [999])
+            #expect(none.data.isEmpty && none.meta == .init(limit: 50, page: 1, total: 0, totalPage: 0))
+            #expect(fixture.simulator.stats().byDivisionCalls == 8)
+            #expect(fixture.simulator.report().byDivisionCalls == 8)
         }
-        let small = try Self.byDivision(fixture, [438], limit: 1)
-        #expect(small.meta == .init(limit: 1, page: 1, total: 5, totalPage: 5), "a limit under the cap is kept")
-
-        try fixture.control("/sim/faults", #"{"page_cap":50}"#)
-        #expect(try Self.byDivision(fixture, [438]).meta == .init(limit: 50, page: 1, total: 5, totalPage: 1))
-        let descending = try Self.byDivision(fixture, [438], extra: [("sort", "desc")])
-        #expect(descending.data.map(\.id) == [5, 4, 3, 2, 1])
-        let none = try Self.byDivision(fixture, [999])
-        #expect(none.data.isEmpty && none.meta == .init(limit: 50, page: 1, total: 0, totalPage: 0))
-        #expect(fixture.simulator.stats().byDivisionCalls == 8)
-        #expect(fixture.simulator.report().byDivisionCalls == 8)
     }
 
     @Test func agentsListTheirDivisionsAndChannelsByName() async throws {
         let fixture = try Fixture(agents: 0)
         defer { inBackground { fixture.stop() } }
-        try fixture.control("/sim/agents", #"{"divisions":[{"id":438,"name":"Sales"},{"id":439,"name":"Support"}],"#
-                            + #""channels":[{"id":12,"name":"WhatsApp Sales"}],"#
-                            + #""agents":[{"id":7,"name":"Budi","divisions":[438,439,500],"channels":[12,20]}]}"#)
-        let response = try Self.get(fixture, "/api/v2/admin/agents/by_division", [("division_ids[]", "439")])
+        let response = try await onThread {
+            try fixture.control("/sim/agents", #"{"divisions":[{"id":438,"name":"Sales"},{"id":439,"name":"Support"}],"#
+                                + #""channels":[{"id":12,"name":"WhatsApp Sales"}],"#
+                                + #""agents":[{"id":7,"name":"Budi","divisions":[438,439,500],"channels":[12,20]}]}"#)
+            return try Self.get(fixture, "/api/v2/admin/agents/by_division", [("division_ids[]", "439")])
+        }
         let object = try #require(try JSONSerialization.jsonObject(with: response.body) as? [String: Any])
         let agent = try #require((object["data"] as? [[String: Any]])?.first)
         #expect(agent["name"] as? String == "Budi")
@@ -78,141 +82,160 @@ import TestSupport
     }
 
     @Test func isAvailableKeepsAvailableAgentsAndForcedOfflineOnesStayListed() async throws {
-        let fixture = try Fixture(agents: 0)
-        defer { inBackground { fixture.stop() } }
-        try fixture.control("/sim/agents", #"[{"id":1,"divisions":[438]},{"id":2,"divisions":[438],"is_available":false},"#
-                            + #"{"id":3,"divisions":[438],"force_offline":true}]"#)
-        #expect(try Self.byDivision(fixture, [438]).data.map(\.id) == [1, 3])
-        #expect(try Self.byDivision(fixture, [438], extra: []).data.map(\.id) == [1, 2, 3], "no filter asked")
+        try await onThread {
+            let fixture = try Fixture(agents: 0)
+            defer { inBackground { fixture.stop() } }
+            try fixture.control("/sim/agents", #"[{"id":1,"divisions":[438]},{"id":2,"divisions":[438],"is_available":false},"#
+                                + #"{"id":3,"divisions":[438],"force_offline":true}]"#)
+            #expect(try Self.byDivision(fixture, [438]).data.map(\.id) == [1, 3])
+            #expect(try Self.byDivision(fixture, [438], extra: []).data.map(\.id) == [1, 2, 3], "no filter asked")
+        }
     }
 
     @Test func divisionIDsAndCredentialsAreRequired() async throws {
-        let fixture = try Fixture(agents: 0)
-        defer { inBackground { fixture.stop() } }
-        for query in [[("page", "1")], [("division_ids[]", "x")], [("division_ids[]", "438"), ("division_ids[]", "")],
-                      [("division_ids", "438")]] {
-            let response = try Self.get(fixture, "/api/v2/admin/agents/by_division", query)
-            #expect(response.status == 400, "\(query)")
-            #expect(response.text.contains("division_ids[]"))
+        try await onThread {
+            let fixture = try Fixture(agents: 0)
+            defer { inBackground { fixture.stop() } }
+            for query in [[("page", "1")], [("division_ids[]", "x")], [("division_ids[]", "438"), ("division_ids[]", "")],
+                          [("division_ids", "438")]] {
+                let response = try Self.get(fixture, "/api/v2/admin/agents/by_division", query)
+                #expect(response.status == 400, "\(query)")
+                #expect(response.text.contains("division_ids[]"))
+            }
+            let wrong = [("Qiscus-App-Id", "sim-app"), ("Qiscus-Secret-Key", "nope")]
+            #expect(try Self.get(fixture, "/api/v2/admin/agents/by_division", [("division_ids[]", "1")], headers: wrong).status == 401)
+            #expect(try Self.get(fixture, "/api/v2/divisions", headers: wrong).status == 401)
+            let stats = fixture.simulator.stats()
+            #expect(stats.byDivisionCalls == 5 && stats.divisionsCalls == 1 && stats.apiCalls == 6)
         }
-        let wrong = [("Qiscus-App-Id", "sim-app"), ("Qiscus-Secret-Key", "nope")]
-        #expect(try Self.get(fixture, "/api/v2/admin/agents/by_division", [("division_ids[]", "1")], headers: wrong).status == 401)
-        #expect(try Self.get(fixture, "/api/v2/divisions", headers: wrong).status == 401)
-        let stats = fixture.simulator.stats()
-        #expect(stats.byDivisionCalls == 5 && stats.divisionsCalls == 1 && stats.apiCalls == 6)
     }
 
     @Test func faultsAndLatencyApplyToTheNewEndpoints() async throws {
-        let fixture = try Fixture(agents: 0)
-        defer { inBackground { fixture.stop() } }
-        try fixture.control("/sim/faults", #"{"rate_limit_rate":1.0}"#)
-        let limited = try Self.get(fixture, "/api/v2/admin/agents/by_division", [("division_ids[]", "1")])
-        #expect(limited.status == 429 && limited.header("Retry-After") == "1")
-        #expect(try Self.get(fixture, "/api/v2/divisions").status == 429)
-        try fixture.control("/sim/faults", #"{"rate_limit_rate":0.0,"server_error_rate":1.0}"#)
-        #expect(try Self.get(fixture, "/api/v2/admin/agents/by_division", [("division_ids[]", "1")]).status == 500)
-        try fixture.control("/sim/faults", #"{"server_error_rate":0.0,"latency_ms":200}"#)
-        let started = Date()
-        #expect(try Self.get(fixture, "/api/v2/divisions").status == 200)
-        #expect(Date().timeIntervalSince(started) >= 0.2)
+        try await onThread {
+            let fixture = try Fixture(agents: 0)
+            defer { inBackground { fixture.stop() } }
+            try fixture.control("/sim/faults", #"{"rate_limit_rate":1.0}"#)
+            let limited = try Self.get(fixture, "/api/v2/admin/agents/by_division", [("division_ids[]", "1")])
+            #expect(limited.status == 429 && limited.header("Retry-After") == "1")
+            #expect(try Self.get(fixture, "/api/v2/divisions").status == 429)
+            try fixture.control("/sim/faults", #"{"rate_limit_rate":0.0,"server_error_rate":1.0}"#)
+            #expect(try Self.get(fixture, "/api/v2/admin/agents/by_division", [("division_ids[]", "1")]).status == 500)
+            try fixture.control("/sim/faults", #"{"server_error_rate":0.0,"latency_ms":200}"#)
+            let started = Date()
+            #expect(try Self.get(fixture, "/api/v2/divisions").status == 200)
+            #expect(Date().timeIntervalSince(started) >= 0.2)
+        }
     }
 
     @Test func currentCustomerCountLagsAsInAvailableAgents() async throws {
         let fixture = try Fixture(agents: 0)
         defer { inBackground { fixture.stop() } }
-        try fixture.control("/sim/agents", #"[{"id":1,"divisions":[438]}]"#)
+        try await onThread { try fixture.control("/sim/agents", #"[{"id":1,"divisions":[438]}]"#) }
         let client = fixture.client()
         #expect(try await client.assign(room: "5", agent: 1) == .assigned)
-        #expect(try Self.byDivision(fixture, [438]).data.first?.currentCustomerCount == 1)
-        try fixture.control("/sim/faults", #"{"count_lag_ms":60000}"#)
+        #expect(try await onThread { try Self.byDivision(fixture, [438]).data.first?.currentCustomerCount } == 1)
+        try await onThread { try fixture.control("/sim/faults", #"{"count_lag_ms":60000}"#) }
         #expect(try await client.assign(room: "6", agent: 1) == .assigned)
-        #expect(try Self.byDivision(fixture, [438]).data.first?.currentCustomerCount == 1, "the second room is not seen yet")
+        #expect(try await onThread { try Self.byDivision(fixture, [438]).data.first?.currentCustomerCount } == 1,
+                "the second room is not seen yet")
         #expect(fixture.simulator.report().loads["1"] == 2)
     }
 
     // MARK: - Divisions and the agents endpoint
 
     @Test func divisionsAreListedInTheOrderSet() async throws {
-        let fixture = try Fixture(agents: 0)
-        defer { inBackground { fixture.stop() } }
-        try fixture.control("/sim/agents", #"{"divisions":[{"id":439,"name":"Support"},{"id":1,"name":"Agent","is_default_role":true}]}"#)
-        try fixture.control("/sim/agents", #"{"divisions":[{"id":439,"name":"Customer Care"}],"agents":[{"id":5,"divisions":[438]}]}"#)
-        let response = try Self.get(fixture, "/api/v2/divisions")
-        #expect(response.text == #"{"data":[{"id":439,"is_default_role":false,"name":"Customer Care"},"#
-                + #"{"id":1,"is_default_role":true,"name":"Agent"},{"id":438,"is_default_role":false,"name":"Division 438"}],"#
-                + #""meta":{"limit":3,"page":1,"total":3,"total_page":1},"status":200}"#)
+        try await onThread {
+            let fixture = try Fixture(agents: 0)
+            defer { inBackground { fixture.stop() } }
+            try fixture.control("/sim/agents", #"{"divisions":[{"id":439,"name":"Support"},{"id":1,"name":"Agent","is_default_role":true}]}"#)
+            try fixture.control("/sim/agents", #"{"divisions":[{"id":439,"name":"Customer Care"}],"agents":[{"id":5,"divisions":[438]}]}"#)
+            let response = try Self.get(fixture, "/api/v2/divisions")
+            #expect(response.text == #"{"data":[{"id":439,"is_default_role":false,"name":"Customer Care"},"#
+                    + #"{"id":1,"is_default_role":true,"name":"Agent"},{"id":438,"is_default_role":false,"name":"Division 438"}],"#
+                    + #""meta":{"limit":3,"page":1,"total":3,"total_page":1},"status":200}"#)
+        }
     }
 
     @Test func theOldAgentsPayloadStillWorksAndKeepsDivisions() async throws {
-        let fixture = try Fixture(agents: 2)
-        defer { inBackground { fixture.stop() } }
-        try fixture.control("/sim/agents", #"[{"id":150001,"divisions":[438]},{"id":150002,"divisions":[438,439]}]"#)
-        try fixture.control("/sim/agents", #"[{"id":150001,"is_available":false},{"name":"no id, skipped"}]"#)
-        #expect(try Self.byDivision(fixture, [438], extra: []).data.map { [$0.id, $0.divisions.count] }
-                == [[150_001, 1], [150_002, 2]], "an update without divisions keeps them")
-        #expect(try Self.byDivision(fixture, [438]).data.map(\.id) == [150_002])
-        try fixture.control("/sim/agents", #"{"agents":[{"id":150002,"divisions":[]}]}"#)
-        #expect(try Self.byDivision(fixture, [438, 439], extra: []).data.map(\.id) == [150_001], "divisions are replaced")
+        try await onThread {
+            let fixture = try Fixture(agents: 2)
+            defer { inBackground { fixture.stop() } }
+            try fixture.control("/sim/agents", #"[{"id":150001,"divisions":[438]},{"id":150002,"divisions":[438,439]}]"#)
+            try fixture.control("/sim/agents", #"[{"id":150001,"is_available":false},{"name":"no id, skipped"}]"#)
+            #expect(try Self.byDivision(fixture, [438], extra: []).data.map { [$0.id, $0.divisions.count] }
+                    == [[150_001, 1], [150_002, 2]], "an update without divisions keeps them")
+            #expect(try Self.byDivision(fixture, [438]).data.map(\.id) == [150_002])
+            try fixture.control("/sim/agents", #"{"agents":[{"id":150002,"divisions":[]}]}"#)
+            #expect(try Self.byDivision(fixture, [438, 439], extra: []).data.map(\.id) == [150_001], "divisions are replaced")
+        }
     }
 
     @Test func malformedAgentsPayloadsAreRefusedWhole() async throws {
-        let fixture = try Fixture(agents: 0)
-        defer { inBackground { fixture.stop() } }
-        for body in [#"{"agents":[{"id":1,"divisions":[438]}],"divisions":[{"name":"no id"}]}"#,
-                     #"[{"id":1,"divisions":[438]},{"id":2,"divisions":"438"}]"#,
-                     #"[{"id":1,"divisions":["438"]}]"#, #"{"page_cap":0}"#, #"{"channels":{"id":1}}"#, #""agents""#] {
-            let response = try HTTPClient().perform(HTTPClientRequest(method: "POST", url: fixture.baseURL + "/sim/agents",
-                                                                      body: .json(Data(body.utf8))))
-            #expect(response.status == 400, "\(body)")
+        try await onThread {
+            let fixture = try Fixture(agents: 0)
+            defer { inBackground { fixture.stop() } }
+            for body in [#"{"agents":[{"id":1,"divisions":[438]}],"divisions":[{"name":"no id"}]}"#,
+                         #"[{"id":1,"divisions":[438]},{"id":2,"divisions":"438"}]"#,
+                         #"[{"id":1,"divisions":["438"]}]"#, #"{"page_cap":0}"#, #"{"channels":{"id":1}}"#, #""agents""#] {
+                let response = try HTTPClient().perform(HTTPClientRequest(method: "POST", url: fixture.baseURL + "/sim/agents",
+                                                                          body: .json(Data(body.utf8))))
+                #expect(response.status == 400, "\(body)")
+            }
+            #expect(try Self.byDivision(fixture, [438], extra: []).data.isEmpty, "nothing of a refused body was applied")
         }
-        #expect(try Self.byDivision(fixture, [438], extra: []).data.isEmpty, "nothing of a refused body was applied")
     }
 
-    @Test func configurationWrittenBeforePageCapDecodes() throws {
-        let old = try JSONDecoder().decode(SimulatorConfiguration.self, from: Data(#"{"app_id":"a","latency_ms":3}"#.utf8))
-        #expect(old == SimulatorConfiguration(appID: "a", latencyMilliseconds: 3))
-        #expect(old.pageCap == 50)
-        let current = SimulatorConfiguration(pageCap: 20)
-        #expect(try JSONDecoder().decode(SimulatorConfiguration.self, from: JSONEncoder().encode(current)) == current)
+    @Test func configurationWrittenBeforePageCapDecodes() async throws {
+        try await onThread {
+            let old = try JSONDecoder().decode(SimulatorConfiguration.self, from: Data(#"{"app_id":"a","latency_ms":3}"#.utf8))
+            #expect(old == SimulatorConfiguration(appID: "a", latencyMilliseconds: 3))
+            #expect(old.pageCap == 50)
+            let current = SimulatorConfiguration(pageCap: 20)
+            #expect(try JSONDecoder().decode(SimulatorConfiguration.self, from: JSONEncoder().encode(current)) == current)
+        }
     }
 
     // MARK: - Webhooks
 
-    @Test func allocationWebhookCarriesSourceAndTheRoomsChannel() throws {
-        let simulator = QiscusSimulator()
-        let plain = try JSONDecoder().decode(AllocationWebhook.self, from: simulator.allocationWebhook(room: "1"))
-        #expect(plain.source == "qiscus" && plain.channel == nil)
-        let raw = try #require(try JSONSerialization.jsonObject(with: simulator.allocationWebhook(room: "1")) as? [String: Any])
-        #expect(raw["channel"] == nil, "no channel key at all, as older apps send")
+    @Test func allocationWebhookCarriesSourceAndTheRoomsChannel() async throws {
+        try await onThread {
+            let simulator = QiscusSimulator()
+            let plain = try JSONDecoder().decode(AllocationWebhook.self, from: simulator.allocationWebhook(room: "1"))
+            #expect(plain.source == "qiscus" && plain.channel == nil)
+            let raw = try #require(try JSONSerialization.jsonObject(with: simulator.allocationWebhook(room: "1")) as? [String: Any])
+            #expect(raw["channel"] == nil, "no channel key at all, as older apps send")
 
-        let whatsApp = SimulatedChannel(id: 12, name: "WhatsApp Sales", source: "wa")
-        let first = try JSONDecoder().decode(AllocationWebhook.self,
-                                             from: simulator.allocationWebhook(room: "2", channel: whatsApp))
-        #expect(first.source == "wa" && first.channel == Channel(id: 12, name: "WhatsApp Sales", source: "wa"))
-        let later = try JSONDecoder().decode(AllocationWebhook.self, from: simulator.allocationWebhook(room: "2"))
-        #expect(later.channelID == 12 && later.source == "wa", "the room stays in its channel")
-        let sourceOnly = try JSONDecoder().decode(AllocationWebhook.self,
-                                                  from: simulator.allocationWebhook(room: "3", source: "ig"))
-        #expect(sourceOnly.source == "ig" && sourceOnly.channel == nil)
-        #expect(try JSONDecoder().decode(AllocationWebhook.self, from: simulator.allocationWebhook(room: "1")).source == "qiscus")
+            let whatsApp = SimulatedChannel(id: 12, name: "WhatsApp Sales", source: "wa")
+            let first = try JSONDecoder().decode(AllocationWebhook.self,
+                                                 from: simulator.allocationWebhook(room: "2", channel: whatsApp))
+            #expect(first.source == "wa" && first.channel == Channel(id: 12, name: "WhatsApp Sales", source: "wa"))
+            let later = try JSONDecoder().decode(AllocationWebhook.self, from: simulator.allocationWebhook(room: "2"))
+            #expect(later.channelID == 12 && later.source == "wa", "the room stays in its channel")
+            let sourceOnly = try JSONDecoder().decode(AllocationWebhook.self,
+                                                      from: simulator.allocationWebhook(room: "3", source: "ig"))
+            #expect(sourceOnly.source == "ig" && sourceOnly.channel == nil)
+            #expect(try JSONDecoder().decode(AllocationWebhook.self, from: simulator.allocationWebhook(room: "1")).source == "qiscus")
+        }
     }
 
     @Test func customerMessagesMayNameTheirChannel() async throws {
-        let fixture = try Fixture(agents: 0)
-        defer { inBackground { fixture.stop() } }
-        func message(_ json: String) throws -> HTTPClientResponse {
-            try HTTPClient().perform(HTTPClientRequest(method: "POST", url: fixture.baseURL + "/sim/message",
-                                                       body: .json(Data(json.utf8))))
-        }
-        let named = try message(#"{"room_id":"7","source":"wa","channel":{"id":12,"name":"WhatsApp Sales"}}"#)
-        let webhook = try JSONDecoder().decode(AllocationWebhook.self, from: named.body)
-        #expect(webhook.source == "wa" && webhook.channel == Channel(id: 12, name: "WhatsApp Sales", source: "wa"))
-        let again = try JSONDecoder().decode(AllocationWebhook.self, from: message(#"{"room_id":"7"}"#).body)
-        #expect(again.channelID == 12)
-        let bare = try JSONDecoder().decode(AllocationWebhook.self, from: message(#"{"room_id":"8","channel":{"id":3}}"#).body)
-        #expect(bare.channel == Channel(id: 3, name: "Channel 3", source: "qiscus") && bare.source == "qiscus")
-        for bad in [#"{"room_id":"9","channel":"wa"}"#, #"{"room_id":"9","channel":{"name":"x"}}"#] {
-            #expect(try message(bad).status == 400, "\(bad)")
+        try await onThread {
+            let fixture = try Fixture(agents: 0)
+            defer { inBackground { fixture.stop() } }
+            func message(_ json: String) throws -> HTTPClientResponse {
+                try HTTPClient().perform(HTTPClientRequest(method: "POST", url: fixture.baseURL + "/sim/message",
+                                                           body: .json(Data(json.utf8))))
+            }
+            let named = try message(#"{"room_id":"7","source":"wa","channel":{"id":12,"name":"WhatsApp Sales"}}"#)
+            let webhook = try JSONDecoder().decode(AllocationWebhook.self, from: named.body)
+            #expect(webhook.source == "wa" && webhook.channel == Channel(id: 12, name: "WhatsApp Sales", source: "wa"))
+            let again = try JSONDecoder().decode(AllocationWebhook.self, from: message(#"{"room_id":"7"}"#).body)
+            #expect(again.channelID == 12)
+            let bare = try JSONDecoder().decode(AllocationWebhook.self, from: message(#"{"room_id":"8","channel":{"id":3}}"#).body)
+            #expect(bare.channel == Channel(id: 3, name: "Channel 3", source: "qiscus") && bare.source == "qiscus")
+            for bad in [#"{"room_id":"9","channel":"wa"}"#, #"{"room_id":"9","channel":{"name":"x"}}"#] {
+                #expect(try message(bad).status == 400, "\(bad)")
+            }
         }
     }
 
