@@ -130,7 +130,7 @@ import TestSupport
         try await Task.sleep(for: .milliseconds(200))
         blocked.cancel()
         await #expect(throws: (any Error).self) { try await blocked.value }
-        #expect(ContinuousClock.now - started < .seconds(5), "the 30 s BLPOP was interrupted")
+        #expect(ContinuousClock.now - started < .seconds(20), "the 30 s BLPOP was interrupted, not waited out")
         #expect(try await redis.execute(["PING"]) == .status("PONG"), "the connection was made anew")
     }
 
