@@ -158,6 +158,22 @@ public struct SimulatorReport: Codable, Sendable, Equatable {
     }
 }
 
+extension SimulatorReport {
+    /// Decodes a report; the division counters default to 0, so a simulator from before divisions (an older
+    /// build measured by `allocator bench --allocator`) still reports.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        assigns = try container.decode([AssignRecord].self, forKey: .assigns)
+        loads = try container.decode([String: Int].self, forKey: .loads)
+        maxLoads = try container.decode([String: Int].self, forKey: .maxLoads)
+        rooms = try container.decode([String: Int].self, forKey: .rooms)
+        apiCalls = try container.decode(Int.self, forKey: .apiCalls)
+        conflicts = try container.decode(Int.self, forKey: .conflicts)
+        byDivisionCalls = try container.decodeIfPresent(Int.self, forKey: .byDivisionCalls) ?? 0
+        divisionsCalls = try container.decodeIfPresent(Int.self, forKey: .divisionsCalls) ?? 0
+    }
+}
+
 /// The simulator's counters, from `GET /sim/stats`.
 public struct SimulatorStats: Codable, Sendable, Equatable {
     public var assignCount: Int
@@ -177,5 +193,18 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
         case apiCalls = "api_calls"
         case byDivisionCalls = "by_division_calls"
         case divisionsCalls = "divisions_calls"
+    }
+}
+
+extension SimulatorStats {
+    /// Decodes the counters; the division ones default to 0 (a simulator from before divisions).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        assignCount = try container.decode(Int.self, forKey: .assignCount)
+        lastAssignAt = try container.decodeIfPresent(Double.self, forKey: .lastAssignAt)
+        apiCalls = try container.decode(Int.self, forKey: .apiCalls)
+        conflicts = try container.decode(Int.self, forKey: .conflicts)
+        byDivisionCalls = try container.decodeIfPresent(Int.self, forKey: .byDivisionCalls) ?? 0
+        divisionsCalls = try container.decodeIfPresent(Int.self, forKey: .divisionsCalls) ?? 0
     }
 }
