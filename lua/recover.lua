@@ -14,7 +14,8 @@
 --                      (recovered rooms push 'c': they keep their reservation and need no free slot)
 -- KEYS[6] since  hash  room -> arrival time (us) of its session
 -- KEYS[7] route  hash  room -> its route, when not 'default': the queue it goes back to
--- KEYS[8], KEYS[9], ...: the queues of the other routes, one per name in ARGV[3], ARGV[4], ... (at most 64)
+-- KEYS[8] routes set   names of the routes other than 'default' that rooms were queued in
+-- KEYS[9], KEYS[10], ...: the queues of the other routes, one per name in ARGV[3], ARGV[4], ... (at most 64)
 -- ARGV[1] batch: the most rooms to recover in this call (1 .. 1000)
 -- ARGV[2] wake cap: the most tokens kept in the wake list (>= 1)
 -- ARGV[3], ARGV[4], ...: the routes other than 'default' (1-32 of a-z 0-9 _ -), one per queue key; a room
@@ -34,7 +35,7 @@ local batch, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
 local invalid = batch_error(batch) or wake_cap_error(cap)
 if invalid then return {-1, invalid} end
 local queues
-queues, invalid = route_index(1, 8, 3)
+queues, invalid = route_index(1, 9, 3)
 if invalid then return {-1, invalid} end
 
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_ms(), 'LIMIT', 0, batch)
@@ -47,7 +48,7 @@ for i = 1, #expired do
   redis.call('HDEL', KEYS[4], room)
   -- a lease without an in-flight room is debris: drop it, queue nothing
   if redis.call('HGET', KEYS[2], room) == 'f' then
-    local queue = queue_of(queues, 7, room)
+    local queue = queue_back(queues, 7, 8, room)
     local position = tonumber(redis.call('HGET', KEYS[6], room) or '') or score_ahead_of_head(queue)
     redis.call('ZADD', KEYS[queue], position, room)
     redis.call('HSET', KEYS[2], room, 'q')

@@ -12,7 +12,8 @@
 -- KEYS[5] since   hash  room -> arrival time (us) of its session
 -- KEYS[6] wake    list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
 -- KEYS[7] route   hash  room -> its route, when not 'default': the queue it goes back to
--- KEYS[8], KEYS[9], ...: the queues of the other routes, one per name in ARGV[4], ARGV[5], ... (at most 64)
+-- KEYS[8] routes  set   names of the routes other than 'default' that rooms were queued in
+-- KEYS[9], KEYS[10], ...: the queues of the other routes, one per name in ARGV[4], ARGV[5], ... (at most 64)
 -- ARGV[1] room id (1-32 digits), or '' for the oldest dead rooms
 -- ARGV[2] batch: the most rooms to revive in this call (1 .. 1000)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
@@ -36,7 +37,7 @@ end
 local invalid = batch_error(batch) or wake_cap_error(cap)
 if invalid then return {-1, invalid} end
 local queues
-queues, invalid = route_index(1, 8, 4)
+queues, invalid = route_index(1, 9, 4)
 if invalid then return {-1, invalid} end
 
 local rooms
@@ -53,7 +54,7 @@ for i = 1, #rooms do
   redis.call('ZREM', KEYS[3], r)
   redis.call('HDEL', KEYS[4], r)
   if redis.call('HGET', KEYS[2], r) == 'd' then
-    local queue = queue_of(queues, 7, r)
+    local queue = queue_back(queues, 7, 8, r)
     local position = tonumber(redis.call('HGET', KEYS[5], r) or '') or score_ahead_of_head(queue)
     redis.call('ZADD', KEYS[queue], position, r)
     redis.call('HSET', KEYS[2], r, 'q')

@@ -17,12 +17,15 @@
 -- KEYS[8] reason  hash  room -> why it was given up
 -- KEYS[9] wake    list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
 -- KEYS[10] since  hash  room -> arrival time (us) of its session
+-- KEYS[11] routes set   names of the routes other than 'default' that rooms were queued in: a requeue into
+--                       another route's queue names it there, so reroute.lua finds it once the route is gone
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] owner token (from claim.lua)
 -- ARGV[3] agent id reserved for the room, or '' when reserve.lua reserved none
 -- ARGV[4] mode: 'requeue' or 'dead'
 -- ARGV[5] reason (dead only; 1-512 bytes)
 -- ARGV[6] wake cap: the most tokens kept in the wake list (>= 1)
+-- ARGV[7] the route of KEYS[1] (1-32 of a-z 0-9 _ -)
 --
 -- A freed slot wakes one idle worker; a requeue without a freed slot does not (nothing changed that a
 -- worker could use, so waking would only spin).
@@ -36,10 +39,11 @@
 --- @include "lib/args.lua"
 --- @include "lib/load.lua"
 --- @include "lib/queue.lua"
+--- @include "lib/route.lua"
 --- @include "lib/time.lua"
 --- @include "lib/wake.lua"
 
-local room, token, agent, mode, reason, cap = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+local room, token, agent, mode, reason, cap, route = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
 local invalid = room_error(room) or token_error(token)
 if invalid then return {-1, invalid} end
 if type(agent) ~= 'string' or #agent > 20 or not (agent == '' or agent:match('^%d+$')) then
@@ -51,7 +55,7 @@ end
 if mode == 'dead' and (type(reason) ~= 'string' or #reason < 1 or #reason > 512) then
   return {-1, 'reason must be 1-512 bytes'}
 end
-invalid = wake_cap_error(cap)
+invalid = wake_cap_error(cap) or route_error(route)
 if invalid then return {-1, invalid} end
 
 if redis.call('HGET', KEYS[2], room) ~= 'f' or redis.call('HGET', KEYS[4], room) ~= token then
@@ -79,5 +83,6 @@ if not position then
   position = score_ahead_of_head(1)
 end
 redis.call('ZADD', KEYS[1], position, room)
+if route ~= 'default' then redis.call('SADD', KEYS[11], route) end
 redis.call('HSET', KEYS[2], room, 'q')
 return {1}

@@ -49,13 +49,14 @@ public struct AllocationWorker: Sendable {
             }
             do {
                 if woken || !wake.shouldWait {
+                    let deliveries = wake.deliveries
                     let next = try await next(consumesWakeToken: !woken)
                     woken = false
                     if let (_, remaining, routes) = next {
-                        if remaining == 0 && routes == 1 { wake.markDrained() }
+                        if remaining == 0 && routes == 1 { wake.markDrained(unlessDeliveredSince: deliveries) }
                         continue
                     }
-                    wake.markDrained()
+                    wake.markDrained(unlessDeliveredSince: deliveries)
                 }
                 guard await wake.wait() != nil else { break }
                 woken = true
@@ -142,13 +143,17 @@ public struct AllocationWorker: Sendable {
                 let listed = try await call(listing, held, log: log) {
                     try await gateway.onlineAgents(room: room, route: overflow.route)
                 }
-                guard case .success(let agents) = listed else {
-                    return try await unsuccessful(listed, call: listing, held, agent: nil, log: log)
+                if case .success(let agents) = listed {
+                    let own = Set(candidates.map(\.id))
+                    others = agents.filter { !own.contains($0.id) }
+                } else {
+                    // The room's own agents were listed: it is still served by them when one has room.
+                    log.notice("the overflow route's agents could not be listed; only the room's own route is tried",
+                               metadata: ["overflow": "\(overflow.route)"])
                 }
-                let own = Set(candidates.map(\.id))
-                others = agents.filter { !own.contains($0.id) }
             }
         }
+        let capacityDeliveries = wake.capacityDeliveries
         let reservation = try await store.run(Reserve(room: room, token: token, limit: settings.limit,
                                                       strategy: settings.strategy,
                                                       releaseWindowMilliseconds: settings.releaseWindowMilliseconds,
@@ -162,7 +167,7 @@ public struct AllocationWorker: Sendable {
             let retry = plan.overflow.flatMap { plan in
                 overflow == nil ? Duration.milliseconds(plan.afterMilliseconds - waitedMilliseconds) : nil
             }
-            wake.park(route, retryIn: retry)
+            wake.park(route, retryIn: retry, unlessCapacitySince: capacityDeliveries)
             log.debug("no agent under the limit; the route waits for a free slot",
                       metadata: ["candidates": "\(candidates.count + others.count)"])
             return .noCapacity

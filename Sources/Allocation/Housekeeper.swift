@@ -16,6 +16,8 @@ public struct Housekeeper: Service, Sendable {
     /// How long after an agent's last reservation Qiscus's count is trusted to include it, in ms.
     let settleMilliseconds: Int
     let recoverInterval: Duration
+    /// The longest the refresh of the agents of every route may take per reconcile tick (it is cancelled then).
+    let refreshDeadline: Duration = .seconds(5)
     /// This instance's id and the fingerprint of its routes, announced every reconcile tick.
     let identity: (instance: String, routes: String)?
     let logger: Logger
@@ -71,9 +73,10 @@ public struct Housekeeper: Service, Sendable {
     public func reconcile() async throws {
         try await healLoads()
         try await store.summary().recordGauges() // before the nudge, which a full Redis refuses
-        try await rerouteRemovedRoutes()
+        // Rooms of a route this file does not have move to default only while every live instance runs this
+        // same file: during a rolling deploy another instance may still (or already) serve the route.
+        if try await announce() { try await rerouteRemovedRoutes() }
         try await store.run(Nudge())
-        try await announce()
     }
 
     /// Moves the rooms queued in routes that are no longer in the routes file to `default`, at their place.
@@ -93,9 +96,10 @@ public struct Housekeeper: Service, Sendable {
         }
     }
 
-    /// Says which routes this instance runs and logs loudly when a live instance runs others.
-    func announce() async throws {
-        guard let identity else { return }
+    /// Says which routes this instance runs and logs loudly when a live instance runs others. True when every
+    /// live instance runs the same routes (or this instance announces nothing).
+    func announce() async throws -> Bool {
+        guard let identity else { return true }
         let ttl = Int(reconcileInterval.components.seconds) * 3_000 + 5_000
         let answer = try await store.run(Announce(instance: identity.instance, fingerprint: identity.routes,
                                                   ttlMilliseconds: min(max(ttl, 1_000), 86_400_000)))
@@ -105,6 +109,7 @@ public struct Housekeeper: Service, Sendable {
                          metadata: ["routes": "\(identity.routes)",
                                     "others": "\(answer.different.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","))"])
         }
+        return answer.code == .agreed
     }
 
     /// Refreshes what the instance knows of every route's agents, then asks Qiscus for its counts (listing agents
@@ -112,7 +117,13 @@ public struct Housekeeper: Service, Sendable {
     /// failing API is only logged: the next tick tries again.
     func healLoads() async throws {
         let room = try await store.redis.execute(["ZRANGE", store.keys.assigned, "0", "0"]).array?.first?.string
-        await gateway.refreshAgents(room: room)
+        // Bounded, so a slow or unreachable Qiscus never holds up the recovery of leases on this same loop.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await gateway.refreshAgents(room: room) }
+            group.addTask { try? await Task.sleep(for: refreshDeadline) }
+            await group.next()
+            group.cancelAll()
+        }
         guard let room else { return }
         let counts: [Int: Int]
         do {

@@ -26,6 +26,10 @@ public final class WakeSignal: Sendable {
         var nextID: UInt64 = 0
         var stopped = false
         var drained = false
+        /// Tokens delivered so far, and `c` tokens among them (whether or not a task took them): what a task
+        /// learnt from Redis is stale when one came in meanwhile.
+        var deliveries: UInt64 = 0
+        var capacityDeliveries: UInt64 = 0
         /// Parked routes: until a `c` token (nil), or until then.
         var parked: [String: ContinuousClock.Instant?] = [:]
         /// The retry timer, suspended until a route is parked with a time.
@@ -96,6 +100,27 @@ public final class WakeSignal: Sendable {
 
     public func markDrained() { state.withLock { $0.drained = true } }
 
+    /// Tokens delivered so far (any kind), to pass to ``markDrained(unlessDeliveredSince:)``.
+    public var deliveries: UInt64 { state.withLock { $0.deliveries } }
+
+    /// `c` tokens delivered so far, to pass to ``park(_:retryIn:unlessCapacitySince:)``.
+    public var capacityDeliveries: UInt64 { state.withLock { $0.capacityDeliveries } }
+
+    /// Marks the queues drained, unless a token came in since `deliveries` was read (a room queued, or a route
+    /// unparked, while the claim that found nothing was under way).
+    public func markDrained(unlessDeliveredSince deliveries: UInt64) {
+        state.withLock { state in
+            if state.deliveries == deliveries { state.drained = true }
+        }
+    }
+
+    /// ``park(_:retryIn:)``, unless a `c` token came in since `capacityDeliveries` was read: a slot freed while
+    /// the room was being tried, so the route is worth another claim.
+    public func park(_ route: String, retryIn: Duration? = nil, unlessCapacitySince capacityDeliveries: UInt64) {
+        guard state.withLock({ $0.capacityDeliveries == capacityDeliveries }) else { return }
+        park(route, retryIn: retryIn)
+    }
+
     /// Parks every route until a `c` token.
     public func markStarved() { for route in routes { park(route) } }
 
@@ -126,6 +151,8 @@ public final class WakeSignal: Sendable {
         let now = ContinuousClock.now
         let waiter = state.withLock { state -> CheckedContinuation<Token?, Never>? in
             if token == .queue && routes.allSatisfy({ state.isParked($0, at: now) }) { return nil }
+            state.deliveries &+= 1
+            if token == .capacity { state.capacityDeliveries &+= 1 }
             state.drained = false
             if token == .capacity { state.parked.removeAll() }
             return state.waiters.isEmpty ? nil : state.waiters.removeFirst().continuation

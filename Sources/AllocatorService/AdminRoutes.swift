@@ -64,7 +64,8 @@ struct AdminRoutes: Sendable {
         logger.notice("agent override changed", metadata: [
             "agent": "\(agent)", "limit": "\(stored.limit.map(String.init) ?? "-")", "paused": "\(stored.paused)",
         ])
-        let record = try store.agentRecordsWaiting().first { $0.id == agent }
+        // The change is stored: a failed read of the rest of the agent still answers 200, with what was stored.
+        let record = (try? store.agentRecordsWaiting().first { $0.id == agent })
             ?? AgentRecord(id: agent, card: nil, seenMillisecondsAgo: nil, load: 0, limitOverride: stored.limit, paused: stored.paused)
         return .json(view(record))
     }

@@ -191,12 +191,12 @@ import TestSupport
         }
         let loops = (0..<4).map { _ in worker(f, gateway, wake: wake) }
         let running = Task { await withTaskGroup(of: Void.self) { group in loops.forEach { loop in group.addTask { await loop.run() } } } }
-        try await eventually(within: 5) { wake.waiting == 4 }
+        try await eventually(within: 30) { wake.waiting == 4 }
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await claims() == 4, "one empty claim per loop, then no polling")
         try await f.enqueue("1")
         try await eventually(within: 5) { try await f.state("1") == "a" }
-        try await eventually(within: 5) { wake.waiting == 4 }
+        try await eventually(within: 30) { wake.waiting == 4 }
         #expect(try await f.state("1") == "a")
         #expect(try await claims() == 5, "the room took one claim; it said the queue was empty after it")
         wake.stop()

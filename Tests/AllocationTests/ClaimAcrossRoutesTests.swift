@@ -103,18 +103,25 @@ import Testing
         #expect(try await f.state("1") == "f")
     }
 
-    /// A room of a route this store does not know goes back to the default queue AND becomes a room of default,
-    /// so a claim there serves it as one.
-    @Test func aRecoveredRoomOfAnUnknownRouteBecomesARoomOfDefault() async throws {
+    /// A room of a route this store does not know (another instance's routes file has it, during a rolling
+    /// deploy) goes back to the default queue but keeps its route, and a claim serves it under that route; a
+    /// requeue into a route's queue names the route in the routes set, so reroute finds it once it is gone.
+    @Test func aRecoveredRoomOfAnUnknownRouteKeepsItsRouteInTheDefaultQueue() async throws {
         let writer = try StoreFixture(routes: ["gone"])
         try await writer.enqueue("1", route: "gone")
         #expect(try await writer.claim(lease: 1, routes: ["gone"]).room == "1")
+        try await writer.redis.execute(["SREM", writer.keys.routes, "gone"])
         try await Task.sleep(for: .milliseconds(20))
         let f = StoreFixture(sharing: writer, routes: [])
         #expect(try await f.store.run(Recover()).rooms == ["1"])
-        #expect(try await f.route(of: "1") == nil, "the route field went with the removed route")
-        let claim = try await f.claim()
-        #expect(claim.room == "1" && claim.route == Keyspace.defaultRoute)
+        #expect(try await f.route(of: "1") == "gone", "the route stays: another instance may serve it")
+        #expect(try await f.routeNames().isEmpty, "the default queue is no route's")
+        let claim = try await f.claim(token: "t")
+        #expect(claim.room == "1" && claim.route == "gone")
+        // The claimer gives it back to its own route's queue: the route is named again for reroute.
+        #expect(try await f.store.run(Rollback(room: "1", token: "t", agent: nil, to: .requeue, route: "gone")).code == .requeued)
+        #expect(try await f.queue("gone") == ["1"])
+        #expect(try await f.routeNames() == ["gone"])
     }
 
     @Test func dropsAnOrphanHeadOfARouteQueue() async throws {

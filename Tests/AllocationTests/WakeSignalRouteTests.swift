@@ -96,4 +96,26 @@ import TestSupport
         stopped.stop()
         await stopped.runRetryTimer()
     }
+
+    /// What a task learnt from Redis is stale when a token came in meanwhile: a claim that found nothing does
+    /// not mark the queues drained over a token delivered during it, and a route is not parked over a freed slot.
+    @Test func stateLearntBeforeATokenIsNotRecordedAfterIt() {
+        let signal = WakeSignal(routes: ["a", "b"])
+        let deliveries = signal.deliveries
+        signal.deliver(.retry) // nobody waits: the token is not taken, but it came
+        signal.markDrained(unlessDeliveredSince: deliveries)
+        #expect(!signal.shouldWait, "the claim's answer is older than the token")
+        signal.markDrained(unlessDeliveredSince: signal.deliveries)
+        #expect(signal.shouldWait)
+
+        let capacity = signal.capacityDeliveries
+        signal.deliver(.capacity)
+        signal.park("a", unlessCapacitySince: capacity)
+        #expect(signal.activeRoutes == ["a", "b"], "a slot freed while the room was tried: not parked")
+        signal.park("a", unlessCapacitySince: signal.capacityDeliveries)
+        #expect(signal.activeRoutes == ["b"])
+        signal.deliver(.queue)
+        signal.park("a", unlessCapacitySince: capacity + 1)
+        #expect(signal.activeRoutes == ["b"], "a q token is no freed slot")
+    }
 }

@@ -30,12 +30,21 @@ local function route_index(default_key, first_key, first_arg)
 end
 
 -- the KEYS index of the queue of the room's route (KEYS[route_key] names it): that route's queue when it is
--- one of the index, else the default queue (a route removed from the routes file serves its rooms there), and
--- then the room's route field goes too: the room belongs to 'default' from now on
+-- one of the index, else the default queue. The route field stays: another instance may run a routes file
+-- that has the route (a rolling deploy), and claim.lua serves the room under it; reroute.lua forgets the
+-- route once no live instance has it.
 local function queue_of(index, route_key, room)
   local name = redis.call('HGET', KEYS[route_key], room)
-  if not name then return index.default end
-  if index[name] then return index[name] end
-  redis.call('HDEL', KEYS[route_key], room)
+  return (name and index[name]) or index.default
+end
+
+-- queue_of, and when that is another route's queue than 'default', its name goes into the routes set
+-- KEYS[routes_key] (reroute.lua finds the route there once it is gone from every routes file)
+local function queue_back(index, route_key, routes_key, room)
+  local name = redis.call('HGET', KEYS[route_key], room)
+  if name and index[name] then
+    redis.call('SADD', KEYS[routes_key], name)
+    return index[name]
+  end
   return index.default
 end

@@ -8,7 +8,7 @@ public struct Recover: AllocationScript {
     }
 
     public static let name = "recover"
-    public static let keys: [Keyspace.Name] = [.queue, .state, .lease, .owner, .wake, .since, .route]
+    public static let keys: [Keyspace.Name] = [.queue, .state, .lease, .owner, .wake, .since, .route, .routes]
     public static let takesEveryRoute = true
 
     /// The most rooms one call recovers.

@@ -8,7 +8,7 @@ public struct Revive: AllocationScript {
     }
 
     public static let name = "revive"
-    public static let keys: [Keyspace.Name] = [.queue, .state, .dead, .reason, .since, .wake, .route]
+    public static let keys: [Keyspace.Name] = [.queue, .state, .dead, .reason, .since, .wake, .route, .routes]
     public static let takesEveryRoute = true
 
     /// One room, or nil for the oldest ``batch`` dead rooms.

@@ -10,7 +10,7 @@ public struct Rollback: AllocationScript {
 
     public static let name = "rollback"
     public static let keys: [Keyspace.Name] = [
-        .queue, .state, .lease, .owner, .agent, .load, .dead, .reason, .wake, .since,
+        .queue, .state, .lease, .owner, .agent, .load, .dead, .reason, .wake, .since, .routes,
     ]
 
     public var room: String
@@ -37,7 +37,7 @@ public struct Rollback: AllocationScript {
         case .requeue: ("requeue", "")
         case .dead(let reason): ("dead", Self.clipped(reason))
         }
-        return [room, token, agent.map { String($0) } ?? "", mode, reason, String(wakeCap)]
+        return [room, token, agent.map { String($0) } ?? "", mode, reason, String(wakeCap), route]
     }
 
     /// What the rollback answered (it has no values).
