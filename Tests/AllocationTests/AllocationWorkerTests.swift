@@ -158,13 +158,13 @@ import TestSupport
         // Run as a loop, it finds no capacity again and parks starved: a new room's queue token does not
         // make it try again...
         let loop = Task { await worker.run() }
-        try await eventually(within: 5) { wake.waiting > 0 }
+        try await eventually(within: 30) { wake.waiting > 0 }
         try await f.enqueue("4")
         try await Task.sleep(for: .milliseconds(200))
         #expect(try await f.snapshot().queue == ["3", "4"] && gateway.assigns.isEmpty)
         // ...a resolve frees a slot and its capacity token wakes the loop, which serves the head room.
         #expect(try await f.store.run(Release(room: "1")).code == .released)
-        try await eventually(within: 5) { try await f.state("3") == "a" }
+        try await eventually(within: 30) { try await f.state("3") == "a" }
         wake.stop()
         await loop.value
         await listening.stop()
@@ -195,7 +195,7 @@ import TestSupport
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await claims() == 4, "one empty claim per loop, then no polling")
         try await f.enqueue("1")
-        try await eventually(within: 5) { try await f.state("1") == "a" }
+        try await eventually(within: 30) { try await f.state("1") == "a" }
         try await eventually(within: 30) { wake.waiting == 4 }
         #expect(try await f.state("1") == "a")
         #expect(try await claims() == 5, "the room took one claim; it said the queue was empty after it")
@@ -226,10 +226,10 @@ import TestSupport
         let wake = WakeSignal()
         let loops = (0..<2).map { _ in worker(f, gateway, wake: wake) }
         let running = Task { await withTaskGroup(of: Void.self) { group in loops.forEach { loop in group.addTask { await loop.run() } } } }
-        try await eventually(within: 5) { wake.isStarved }
+        try await eventually(within: 30) { wake.isStarved }
         #expect(wake.isStarved, "one of rooms 2 and 3 found no capacity")
         gateway.open.store(true, ordering: .relaxed)
-        try await eventually(within: 5) { wake.waiting == 2 }
+        try await eventually(within: 30) { wake.waiting == 2 }
         #expect(wake.waiting == 2, "both loops wait")
         #expect(try await f.load(7) == 2)
         #expect(try await f.snapshot().queue.count == 2)
