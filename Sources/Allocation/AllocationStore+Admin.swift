@@ -6,10 +6,9 @@ extension AllocationStore {
     public func agentRecordsWaiting() throws -> [AgentRecord] {
         let replies = try redis.pipelineWaiting(agentCommands).map { try RedisClient.checked($0) }
         guard replies.count == agentCommands.count else { throw RedisError.unexpectedReply("the agents") }
-        let (cards, seen, loads, limits, paused) = (Self.fields(replies[0]), Self.fields(replies[1]),
-                                                    Self.fields(replies[2]), Self.fields(replies[3]), Self.fields(replies[4]))
-        let time = replies[5].array?.compactMap { $0.string.flatMap { Int($0) } } ?? []
-        let now = time.count == 2 ? time[0] * 1000 + time[1] / 1000 : 0
+        let (cards, seen, loads, limits, paused) = (replies[0].fields, replies[1].fields, replies[2].fields,
+                                                    replies[3].fields, replies[4].fields)
+        let now = (replies[5].timeMicroseconds ?? 0) / 1000
         let ids = Set([cards, seen, loads, limits, paused].flatMap(\.keys)).compactMap { Int($0) }.sorted()
         return ids.map { id in
             let key = String(id)
@@ -24,12 +23,10 @@ extension AllocationStore {
         let replies = try redis.pipelineWaiting([
             ["ZRANGE", keys.queue(route: route), "0", String(max(0, limit - 1)), "WITHSCORES"], ["TIME"],
         ]).map { try RedisClient.checked($0) }
-        let flat = replies[0].array?.compactMap(\.string) ?? []
-        let time = replies[1].array?.compactMap { $0.string.flatMap { Int($0) } } ?? []
-        let now = time.count == 2 ? time[0] * 1000 + time[1] / 1000 : 0
-        return stride(from: 0, to: flat.count - 1, by: 2).map { index in
-            let since = Int((Double(flat[index + 1]) ?? 0) / 1000)
-            return QueuedRoom(position: index / 2 + 1, room: flat[index], route: route, waitingSinceMilliseconds: since,
+        let now = (replies[1].timeMicroseconds ?? 0) / 1000
+        return replies[0].pairs.enumerated().map { index, entry in
+            let since = Int((Double(entry.1) ?? 0) / 1000)
+            return QueuedRoom(position: index + 1, room: entry.0, route: route, waitingSinceMilliseconds: since,
                               waitedMilliseconds: max(0, now - since))
         }
     }
@@ -37,13 +34,5 @@ extension AllocationStore {
     private var agentCommands: [[String]] {
         [["HGETALL", keys.agents], ["HGETALL", keys.seen], ["HGETALL", keys.load], ["HGETALL", keys.limit],
          ["HGETALL", keys.paused], ["TIME"]]
-    }
-
-    /// A hash read with `HGETALL`, field -> value.
-    private static func fields(_ reply: RedisReply) -> [String: String] {
-        let flat = reply.array?.compactMap(\.string) ?? []
-        var fields: [String: String] = [:]
-        for index in stride(from: 0, to: flat.count - 1, by: 2) { fields[flat[index]] = flat[index + 1] }
-        return fields
     }
 }

@@ -20,10 +20,7 @@ extension AllocationStore {
         let replies = try Self.transactionResults(try await redis.pipeline([["MULTI"]] + commands + [["EXEC"]]),
                                                   expected: commands.count, what: "snapshot")
         func list(_ reply: RedisReply) -> [String] { reply.array?.compactMap(\.string) ?? [] }
-        func hash(_ reply: RedisReply) -> [String: String] {
-            let flat = list(reply)
-            return stride(from: 0, to: flat.count - 1, by: 2).reduce(into: [:]) { $0[flat[$1]] = flat[$1 + 1] }
-        }
+        func hash(_ reply: RedisReply) -> [String: String] { reply.fields }
         var snapshot = StoreSnapshot()
         snapshot.queue = list(replies[0])
         snapshot.states = hash(replies[1])

@@ -46,11 +46,9 @@ extension AllocationStore {
             if let agent = Int(entry.key) { loads[agent] = entry.value }
         }
         let served = Self.counts(results[3])
-        let time = results[4].array?.compactMap { $0.string.flatMap { Int($0) } } ?? []
-        let nowMicroseconds = time.count == 2 ? time[0] * 1_000_000 + time[1] : nil
+        let nowMicroseconds = results[4].timeMicroseconds
         let lines = routes.enumerated().map { index, route in
-            let head = results[6 + 2 * index].array?.compactMap(\.string) ?? []
-            let arrival = head.count == 2 ? Double(head[1]) : nil
+            let arrival = results[6 + 2 * index].pairs.first.flatMap { Double($0.1) }
             var waited: Int?
             if let arrival, let nowMicroseconds { waited = max(0, (nowMicroseconds - Int(arrival)) / 1000) }
             return RouteSummary(name: route, queued: Int(results[5 + 2 * index].int ?? 0), oldestWaitMilliseconds: waited,
@@ -62,12 +60,7 @@ extension AllocationStore {
 
     /// A hash of whole numbers read with `HGETALL`.
     private static func counts(_ reply: RedisReply) -> [String: Int] {
-        let flat = reply.array?.compactMap(\.string) ?? []
-        var counts: [String: Int] = [:]
-        for index in stride(from: 0, to: flat.count - 1, by: 2) {
-            if let count = Int(flat[index + 1]) { counts[flat[index]] = count }
-        }
-        return counts
+        reply.fields.compactMapValues { Int($0) }
     }
 
     private func deadRoomsCommand(limit: Int) -> [String] { ["ZRANGE", keys.dead, "0", String(max(0, limit - 1))] }
