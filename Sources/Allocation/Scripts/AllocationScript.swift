@@ -31,6 +31,11 @@ public protocol AllocationScript: Sendable {
 extension AllocationScript {
     public func keys(in keyspace: Keyspace) -> [String] { Self.keys.map { keyspace[$0] } }
 
+    /// ``keys``, where the header's `queue` is the queue of `route` (a script that works on one route's queue).
+    func keys(in keyspace: Keyspace, queueOf route: String) -> [String] {
+        Self.keys.map { $0 == .queue ? keyspace.queue(route: route) : keyspace[$0] }
+    }
+
     public static var takesEveryRoute: Bool { false }
 
     /// The embedded source, run with `EVALSHA`.

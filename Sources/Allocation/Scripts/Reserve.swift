@@ -57,9 +57,7 @@ public struct Reserve: AllocationScript {
         self.overflowRoute = overflowRoute
     }
 
-    public func keys(in keyspace: Keyspace) -> [String] {
-        Self.keys.dropLast().map { keyspace[$0] } + [keyspace.queue(route: overflowRoute ?? Keyspace.defaultRoute)]
-    }
+    public func keys(in keyspace: Keyspace) -> [String] { keys(in: keyspace, queueOf: overflowRoute ?? Keyspace.defaultRoute) }
 
     public func arguments(wakeCap: Int) -> [String] {
         let own = candidates.prefix(Self.maxCandidates)

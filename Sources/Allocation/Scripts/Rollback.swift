@@ -30,7 +30,7 @@ public struct Rollback: AllocationScript {
         self.route = route
     }
 
-    public func keys(in keyspace: Keyspace) -> [String] { [keyspace.queue(route: route)] + Self.keys.dropFirst().map { keyspace[$0] } }
+    public func keys(in keyspace: Keyspace) -> [String] { keys(in: keyspace, queueOf: route) }
 
     public func arguments(wakeCap: Int) -> [String] {
         let (mode, reason): (String, String) = switch disposition {
