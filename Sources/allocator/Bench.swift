@@ -62,12 +62,8 @@ struct Bench: ParsableCommand {
                 defer { stack.stop() }
                 let result = try Self.throughput(stack, instances: instances, connections: connections,
                                                  rooms: latency == 0 ? 10_000 : 2_000)
-                rows.append(("allocations/s, \(instances) instance\(instances > 1 ? "s" : ""), API latency \(latency) ms",
-                             String(format: "%.0f/s (%.2f), Redis per allocation: %.2f commands in %.2f round trips, peak RSS %@",
-                                    result.rate, result.rate / raw.rate, result.commands, result.roundTrips,
-                                    result.peakRSS.map { String(format: "%.1f MB", $0) }.joined(separator: " / "))))
-                rows.append(("", result.cpu.text))
-                rows.append(("", "Redis commands per allocation: " + result.commandMix))
+                rows += result.rows("allocations/s, \(instances) instance\(instances > 1 ? "s" : ""), API latency \(latency) ms",
+                                    rawRate: raw.rate)
             }
         }
         // 4. The same with three routes (two by channel and division, one agent in both, and default), at API
@@ -83,12 +79,8 @@ struct Bench: ParsableCommand {
             try BenchRoutes.configure(stack)
             let result = try Self.throughput(stack, instances: instances, connections: connections, rooms: 10_000,
                                              body: BenchRoutes.webhook)
-            rows.append(("allocations/s, 3 routes, \(instances) instance\(instances > 1 ? "s" : ""), API latency 0 ms",
-                         String(format: "%.0f/s (%.2f), Redis per allocation: %.2f commands in %.2f round trips, peak RSS %@",
-                                result.rate, result.rate / raw.rate, result.commands, result.roundTrips,
-                                result.peakRSS.map { String(format: "%.1f MB", $0) }.joined(separator: " / "))))
-            rows.append(("", result.cpu.text))
-            rows.append(("", "Redis commands per allocation: " + result.commandMix))
+            rows += result.rows("allocations/s, 3 routes, \(instances) instance\(instances > 1 ? "s" : ""), API latency 0 ms",
+                                rawRate: raw.rate)
         }
         print(Self.machine(redisVersion: raw.version))
         let width = rows.map(\.0.count).max() ?? 0
@@ -184,6 +176,16 @@ struct Bench: ParsableCommand {
         /// CPU time per allocation, in µs, of the instances together, the simulator, redis-server and the
         /// load generator (this process).
         var cpu: CPUShare
+
+        /// The table rows of this result: throughput (and its ratio to the raw Redis rate), Redis work and
+        /// memory, CPU, and the command mix.
+        func rows(_ label: String, rawRate: Double) -> [(String, String)] {
+            [(label, String(format: "%.0f/s (%.2f), Redis per allocation: %.2f commands in %.2f round trips, peak RSS %@",
+                            rate, rate / rawRate, commands, roundTrips,
+                            peakRSS.map { String(format: "%.1f MB", $0) }.joined(separator: " / "))),
+             ("", cpu.text),
+             ("", "Redis commands per allocation: " + commandMix)]
+        }
     }
 
     struct CPUShare {
