@@ -122,6 +122,13 @@ public final class LocalStack: @unchecked Sendable {
         try client.perform(HTTPClientRequest(method: "POST", url: url, body: .json(body)))
     }
 
+    /// Sets the simulator's agents (online, named `Agent <id>`) and the divisions each is in.
+    public func setAgents(_ agents: [(id: Int, divisions: [Int])]) throws {
+        let list = agents.map { ["id": $0.id, "name": "Agent \($0.id)", "is_available": true, "divisions": $0.divisions] as [String: Any] }
+        let response = try post(simulatorURL + "/sim/agents", json: JSONSerialization.data(withJSONObject: list))
+        guard response.status == 200 else { throw LocalStackError("POST /sim/agents: \(response.status) \(response.text)") }
+    }
+
     public func get(_ url: String, client: HTTPClient = HTTPClient()) throws -> HTTPClientResponse {
         try client.perform(HTTPClientRequest(url: url))
     }

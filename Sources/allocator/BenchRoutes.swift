@@ -1,5 +1,4 @@
 import Foundation
-import HTTPClient
 import LocalStack
 
 /// The routed run of `allocator bench`: `sales` (channel 12, division 438), `support` (source ig, division 439)
@@ -21,14 +20,9 @@ enum BenchRoutes {
 
     /// Gives the simulator's agents (ids 150001...) their divisions.
     static func configure(_ stack: LocalStack) throws {
-        let agents = (0..<20).map { index -> [String: Any] in
-            let divisions: [Int] = index < 8 ? [438] : index < 16 ? [439] : index < 18 ? [438, 439] : []
-            return ["id": 150_001 + index, "divisions": divisions]
-        }
-        let body = try JSONSerialization.data(withJSONObject: ["agents": agents])
-        let response = try HTTPClient().perform(HTTPClientRequest(method: "POST", url: stack.simulatorURL + "/sim/agents",
-                                                                  body: .json(body)))
-        guard response.status == 200 else { throw ToolError("the simulator refused the routed agents: HTTP \(response.status)") }
+        try stack.setAgents((0..<20).map { index in
+            (id: 150_001 + index, divisions: index < 8 ? [438] : index < 16 ? [439] : index < 18 ? [438, 439] : [])
+        })
     }
 
     /// An allocation webhook of the room's route: WhatsApp Sales, Instagram or web chat, in turn.

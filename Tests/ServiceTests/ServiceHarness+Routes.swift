@@ -20,12 +20,6 @@ extension ServiceHarness {
     }
 
     /// Sets the simulator's agents: each id with its divisions (none: an agent only `available_agents` lists).
-    func setAgents(_ agents: [(id: Int, divisions: [Int])]) throws {
-        let list = agents.map { ["id": $0.id, "name": "Agent \($0.id)", "is_available": true, "divisions": $0.divisions] as [String: Any] }
-        let response = try post(simulatorURL + "/sim/agents", json: JSONSerialization.data(withJSONObject: list))
-        guard response.status == 200 else { throw TestSupportError("POST /sim/agents: \(response.status) \(response.text)") }
-    }
-
     /// An admin API call to an instance, with the admin token unless another (or none) is given.
     func admin(_ method: String, _ path: String, body: String? = nil, instance: Int = 0,
                token: String? = ServiceHarness.adminToken, client: HTTPClient = HTTPClient()) throws -> HTTPClientResponse {
