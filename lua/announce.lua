@@ -15,6 +15,7 @@
 --   1  AGREED     {1, instances}  every live instance runs the same routes (instances = how many are live)
 --   2  DIFFERENT  {2, instance, fingerprint, ...}  these live instances run other routes
 --  -1  INVALID    {-1, message}  bad arguments: nothing changed
+--- @include "lib/args.lua"
 --- @include "lib/time.lua"
 
 local id, fingerprint, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -24,7 +25,7 @@ end
 if type(fingerprint) ~= 'string' or #fingerprint < 1 or #fingerprint > 128 then
   return {-1, 'fingerprint must be 1-128 bytes'}
 end
-if not ttl or ttl < 1000 or ttl > 86400000 or ttl % 1 ~= 0 then
+if not is_integer(ttl, 1000, 86400000) then
   return {-1, 'ttl must be 1000..86400000 ms'}
 end
 

@@ -35,7 +35,7 @@
 --- @include "lib/wake.lua"
 
 local settle, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
-if not settle or settle < 0 or settle > 86400000 or settle % 1 ~= 0 then
+if not is_integer(settle, 0, 86400000) then
   return {-1, 'settle must be 0..86400000 ms'}
 end
 local invalid = wake_cap_error(cap)

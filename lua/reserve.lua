@@ -62,14 +62,14 @@ if strategy ~= 'least_loaded' and strategy ~= 'in_order' then
   return {-1, 'strategy must be least_loaded or in_order'}
 end
 local window = tonumber(ARGV[5])
-if not window or window < 0 or window > 86400000 or window % 1 ~= 0 then
+if not is_integer(window, 0, 86400000) then
   return {-1, 'release window must be 0..86400000 ms'}
 end
 local given = (#ARGV - 5) / 3
 if given % 1 ~= 0 or given > 500 then
   return {-1, 'candidates must be at most 500 triples of agent id, count and limit'}
 end
-if not own or own < 0 or own > given or own % 1 ~= 0 then
+if not is_integer(own, 0, given) then
   return {-1, 'own must be an integer 0..number of candidates'}
 end
 local ids, counts, limits = {}, {}, {}
