@@ -8,11 +8,14 @@ public struct AllocationPool: Service, Sendable {
     public let workers: [AllocationWorker]
     let wake: WakeSignal
     let gate: AllocationGate
+    /// The agent views the workers share, whose background refreshes the pool runs.
+    let views: AgentViews?
 
-    public init(workers: [AllocationWorker], wake: WakeSignal, gate: AllocationGate) {
+    public init(workers: [AllocationWorker], wake: WakeSignal, gate: AllocationGate, views: AgentViews? = nil) {
         self.workers = workers
         self.wake = wake
         self.gate = gate
+        self.views = views
     }
 
     public func run() async throws {
@@ -20,6 +23,8 @@ public struct AllocationPool: Service, Sendable {
             await withTaskGroup(of: Void.self) { timer in
                 // Wakes a task when a parked route's head reaches its overflow time.
                 timer.addTask { await wake.runRetryTimer() }
+                // Lists each route's agents ahead of expiry while its rooms flow.
+                if let views { timer.addTask { await views.runRefreshes() } }
                 await withTaskGroup(of: Void.self) { group in
                     for worker in workers { group.addTask { await worker.run() } }
                 }

@@ -3,9 +3,10 @@ import Metrics
 import Redis
 import ServiceLifecycle
 
-/// One allocation loop, run as a task: claim the room waiting longest among the routes that are not full, ask
-/// the gateway for the online agents of its route (and of its overflow route once it waited long enough),
-/// reserve one in Redis (`reserve.lua`), assign it through the gateway, commit or roll back. An instance runs
+/// One allocation loop, run as a task: claim the room waiting longest among the routes that are not full, take
+/// the online agents of its route (and of its overflow route once it waited long enough) from the instance's
+/// shared ``AgentViews``, reserve one in Redis (`reserve.lua`), assign it through the gateway, commit or roll
+/// back. An instance runs
 /// `WORKER_CONCURRENCY` of them (an ``AllocationPool``) over one ``RedisClient`` and one gateway, so an
 /// allocation waiting on the API holds no thread. An idle loop waits on the ``WakeSignal``, so a new room or a
 /// freed slot is served within milliseconds and an idle loop costs nothing.
@@ -13,18 +14,22 @@ public struct AllocationWorker: Sendable {
     public let name: String
     let store: AllocationStore
     let gateway: any AgentGateway
+    let views: AgentViews
     let wake: WakeSignal
     let gate: AllocationGate
     let settings: WorkerSettings
     let logger: Logger
     let checkpoint: @Sendable (WorkerStep) -> Void
 
-    public init(name: String, store: AllocationStore, gateway: any AgentGateway, wake: WakeSignal,
-                gate: AllocationGate = AllocationGate(), settings: WorkerSettings, logger: Logger,
+    /// - Parameter views: the agent views every task of the instance shares; nil: a listing per room (as
+    ///   `AGENT_VIEW_MAX_AGE_MS=0`).
+    public init(name: String, store: AllocationStore, gateway: any AgentGateway, views: AgentViews? = nil,
+                wake: WakeSignal, gate: AllocationGate = AllocationGate(), settings: WorkerSettings, logger: Logger,
                 checkpoint: @escaping @Sendable (WorkerStep) -> Void = { _ in }) {
         self.name = name
         self.store = store
         self.gateway = gateway
+        self.views = views ?? AgentViews(gateway: gateway, maxAgeMilliseconds: 0)
         self.wake = wake
         self.gate = gate
         self.settings = settings
@@ -127,25 +132,18 @@ public struct AllocationWorker: Sendable {
         let held = HeldRoom(room: room, token: token, route: route)
         let plan = settings.plan(of: route)
         let overflow = plan.overflow.flatMap { waitedMilliseconds >= $0.afterMilliseconds ? $0 : nil }
-        var candidates: [AgentCandidate] = []
-        var others: [AgentCandidate] = []
+        var own: AgentListing?
+        var others: AgentListing?
         if reserved == nil {
-            let listing = gateway.listingCall(of: route)
-            let listed = try await call(listing, held, log: log) {
-                try await gateway.onlineAgents(room: room, route: route)
+            let listed = try await list(route, held, log: log)
+            guard case .success(let listing) = listed else {
+                return try await unsuccessful(listed, call: gateway.listingCall(of: route), held, agent: nil, log: log)
             }
-            guard case .success(let agents) = listed else {
-                return try await unsuccessful(listed, call: listing, held, agent: nil, log: log)
-            }
-            candidates = agents
+            own = listing
+            Timer(label: "caa_agent_view_age_seconds", dimensions: [("route", route)]).record(duration: listing.age())
             if let overflow {
-                let listing = gateway.listingCall(of: overflow.route)
-                let listed = try await call(listing, held, log: log) {
-                    try await gateway.onlineAgents(room: room, route: overflow.route)
-                }
-                if case .success(let agents) = listed {
-                    let own = Set(candidates.map(\.id))
-                    others = agents.filter { !own.contains($0.id) }
+                if case .success(let listing) = try await list(overflow.route, held, log: log) {
+                    others = listing
                 } else {
                     // The room's own agents were listed: it is still served by them when one has room.
                     log.notice("the overflow route's agents could not be listed; only the room's own route is tried",
@@ -154,11 +152,7 @@ public struct AllocationWorker: Sendable {
             }
         }
         let capacityDeliveries = wake.capacityDeliveries
-        let reservation = try await store.run(Reserve(room: room, token: token, limit: settings.limit,
-                                                      strategy: settings.strategy,
-                                                      releaseWindowMilliseconds: settings.releaseWindowMilliseconds,
-                                                      candidates: candidates, overflow: others,
-                                                      overflowRoute: overflow?.route))
+        let (reservation, offered) = try await reserve(held, own: own, overflow: others, overflowRoute: overflow?.route)
         switch reservation.code {
         case .noCapacity:
             try await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue, route: route))
@@ -169,7 +163,7 @@ public struct AllocationWorker: Sendable {
             }
             wake.park(route, retryIn: retry, unlessCapacitySince: capacityDeliveries)
             log.debug("no agent under the limit; the route waits for a free slot",
-                      metadata: ["candidates": "\(candidates.count + others.count)"])
+                      metadata: ["candidates": "\(offered)"])
             return .noCapacity
         case .alreadyAssigned:
             return .alreadyAssigned
@@ -181,6 +175,52 @@ public struct AllocationWorker: Sendable {
             if reservation.overflow { log[metadataKey: "overflow"] = "\(overflow?.route ?? "")" }
             checkpoint(.reserved)
             return try await assign(held, agent: agent, log: log)
+        }
+    }
+
+    /// The listing of a route's agents the room is allocated from (shared while fresh: ``AgentView``).
+    private func list(_ route: String, _ held: HeldRoom, log: Logger) async throws -> CallResult<AgentListing> {
+        let view = views.view(of: route)
+        return try await call(gateway.listingCall(of: route), held, log: log, measured: false) {
+            try await view.listing(room: held.room)
+        }
+    }
+
+    /// Reserves an agent for the room among the listed ones: the whole listing in one call when it fits
+    /// ``AgentViews/windowSize``, else window by window, the agents estimated least loaded first, until one has
+    /// room or every agent was offered. The overflow route's agents come with the room's last own window.
+    /// Returns the last answer and how many candidates were offered in all.
+    private func reserve(_ held: HeldRoom, own: AgentListing?, overflow: AgentListing?,
+                         overflowRoute: String?) async throws -> (Reserve.Outcome, offered: Int) {
+        let (size, strategy, limit) = (AgentViews.windowSize, settings.strategy, settings.limit)
+        let ownIDs = overflow == nil ? [] : Set(own?.agents.map(\.id) ?? [])
+        var tried = Set<Int>()
+        var offered = 0
+        while true {
+            let mine = own?.window(size: size, excluding: tried, strategy: strategy, limit: limit) ?? .none
+            let theirs = mine.more ? .none
+                : overflow?.window(size: size, excluding: tried.union(ownIDs), strategy: strategy, limit: limit) ?? .none
+            let reservation = try await store.run(Reserve(room: held.room, token: held.token, limit: limit,
+                                                          strategy: strategy,
+                                                          releaseWindowMilliseconds: settings.releaseWindowMilliseconds,
+                                                          candidates: mine.candidates, overflow: theirs.candidates,
+                                                          overflowRoute: overflowRoute))
+            offered += mine.candidates.count + theirs.candidates.count
+            switch reservation.code {
+            case .reserved:
+                if let agent = reservation.agent, let load = reservation.load {
+                    (reservation.overflow ? overflow : own)?.noteReserved(agent: agent, load: load)
+                }
+                return (reservation, offered)
+            case .noCapacity:
+                own?.noteFull(mine.candidates, limit: limit)
+                overflow?.noteFull(theirs.candidates, limit: limit)
+                guard mine.more || theirs.more else { return (reservation, offered) }
+                tried.formUnion(mine.candidates.map(\.id))
+                tried.formUnion(theirs.candidates.map(\.id))
+            case .alreadyReserved, .alreadyAssigned:
+                return (reservation, offered)
+            }
         }
     }
 
@@ -260,7 +300,9 @@ public struct AllocationWorker: Sendable {
 
     /// Calls the gateway with bounded retries; extends the lease before each retry so a slow API can not
     /// make `recover` hand the room to another worker meanwhile (a lost lease is thrown).
-    private func call<T: Sendable>(_ name: String, _ held: HeldRoom, log: Logger,
+    /// - Parameter measured: the call's duration and errors are metrics of the API call (false for a listing
+    ///   through the view, which measures its own listings).
+    private func call<T: Sendable>(_ name: String, _ held: HeldRoom, log: Logger, measured: Bool = true,
                                    _ body: () async throws -> T) async throws -> CallResult<T> {
         var retry = 0
         let clock = ContinuousClock()
@@ -268,13 +310,11 @@ public struct AllocationWorker: Sendable {
             let started = clock.now
             do {
                 let value = try await body()
-                Timer(label: "caa_qiscus_request_seconds", dimensions: [("call", name)]).record(duration: started.duration(to: clock.now))
+                if measured { GatewayMetrics.record(name, since: started) }
                 return .success(value)
             } catch {
-                Timer(label: "caa_qiscus_request_seconds", dimensions: [("call", name)]).record(duration: started.duration(to: clock.now))
+                if measured { GatewayMetrics.record(name, since: started, error: error) }
                 let failure = error as? GatewayFailure
-                Counter(label: "caa_qiscus_errors_total", dimensions: [("call", name), ("kind", failure?.kind ?? "other")])
-                    .increment()
                 let reason = failure?.description ?? "\(error)"
                 let serviceFault = failure?.isServiceFault == true
                 retry += 1

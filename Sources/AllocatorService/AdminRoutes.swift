@@ -17,7 +17,7 @@ struct AdminRoutes: Sendable {
     /// `MAX_CUSTOMERS_PER_AGENT`.
     let globalLimit: Int
     /// An agent a listing showed within this long is online.
-    var onlineWindowMilliseconds = AgentView.onlineWindowMilliseconds
+    var onlineWindowMilliseconds = AgentEntry.onlineWindowMilliseconds
     let logger: Logger
 
     /// Adds the admin paths to the router.
@@ -51,12 +51,12 @@ struct AdminRoutes: Sendable {
     }
 
     /// Every agent Redis knows of, by id.
-    func agents() throws -> [AgentView] {
+    func agents() throws -> [AgentEntry] {
         try store.agentRecordsWaiting().map(view)
     }
 
-    func view(_ record: AgentRecord) -> AgentView {
-        AgentView(record: record, routes: routes, globalLimit: globalLimit, onlineWindowMilliseconds: onlineWindowMilliseconds)
+    func view(_ record: AgentRecord) -> AgentEntry {
+        AgentEntry(record: record, routes: routes, globalLimit: globalLimit, onlineWindowMilliseconds: onlineWindowMilliseconds)
     }
 
     private func update(agent: Int, _ change: AgentChange) throws -> ServerResponse {

@@ -61,9 +61,10 @@ public final class AllocatorService: Sendable {
         let housekeeper = Housekeeper(store: store, gateway: gateway, reconcileInterval: .seconds(configuration.reconcileSeconds),
                                       settleMilliseconds: Int(settle),
                                       identity: (instance: instance, routes: configuration.routes.fingerprint), logger: logger)
+        let views = AgentViews(gateway: gateway, maxAgeMilliseconds: configuration.agentViewMaxAgeMilliseconds)
         let pool = AllocationPool(workers: Self.workers(configuration, hooks: hooks, store: store, gateway: gateway,
-                                                        wake: wake, gate: gate, logger: logger),
-                                  wake: wake, gate: gate)
+                                                        views: views, wake: wake, gate: gate, logger: logger),
+                                  wake: wake, gate: gate, views: views)
         let faults = ServiceFaultProbe(gateway: gateway, gate: gate, logger: logger)
         let store = store
         let admin = configuration.adminToken.map {
@@ -127,12 +128,12 @@ public final class AllocatorService: Sendable {
     public var port: UInt16 { server.port }
 
     private static func workers(_ configuration: ServiceConfiguration, hooks: TestHooks, store: AllocationStore,
-                                gateway: any AgentGateway, wake: WakeSignal, gate: AllocationGate,
+                                gateway: any AgentGateway, views: AgentViews, wake: WakeSignal, gate: AllocationGate,
                                 logger: Logger) -> [AllocationWorker] {
         let instance = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let checkpoint = crashCheckpoint(hooks.crashAt)
         return (0..<configuration.workerConcurrency).map { index in
-            AllocationWorker(name: "\(instance)-w\(index)", store: store, gateway: gateway, wake: wake, gate: gate,
+            AllocationWorker(name: "\(instance)-w\(index)", store: store, gateway: gateway, views: views, wake: wake, gate: gate,
                              settings: configuration.workerSettings, logger: logger, checkpoint: checkpoint)
         }
     }

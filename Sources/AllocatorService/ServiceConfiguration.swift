@@ -40,6 +40,8 @@ public struct ServiceConfiguration: Sendable {
     public var workerConcurrency: Int
     public var leaseSeconds: Int
     public var reconcileSeconds: Double
+    /// `AGENT_VIEW_MAX_AGE_MS`: how long a listing of a route's agents is shared (``AgentViews``); 0 lists per room.
+    public var agentViewMaxAgeMilliseconds: Int
     /// The routes of `ROUTES_FILE`, read and checked at start-up; ``RouteTable/single`` when unset.
     public var routes: RouteTable
     public var logLevel: Logger.Level
@@ -79,6 +81,7 @@ public struct ServiceConfiguration: Sendable {
         workerConcurrency = try source.value(worker.workerConcurrency)
         leaseSeconds = try source.value(worker.leaseSeconds)
         reconcileSeconds = try source.value(worker.reconcileSeconds)
+        agentViewMaxAgeMilliseconds = try source.value(worker.agentViewMaxAgeMilliseconds)
 
         logLevel = try source.value(Settings.Service.logLevel)
         shutdownDrainSeconds = try source.value(Settings.Service.shutdownDrainSeconds)

@@ -81,7 +81,11 @@ public enum Settings {
         public static let reconcileSeconds = Setting.seconds(
             "RECONCILE_SECONDS", .defaulted("15"), in: 0.1...86_400,
             meaning: "period of the re-check of the queue head and of agent counts")
-        static let all: [any AnySetting] = [maxCustomersPerAgent, workerConcurrency, leaseSeconds, reconcileSeconds]
+        public static let agentViewMaxAgeMilliseconds = Setting.integer(
+            "AGENT_VIEW_MAX_AGE_MS", .defaulted("300"), in: 0...60_000,
+            meaning: "how long one listing of a route's online agents serves every room of the route (refreshed ahead while rooms flow); 0: a listing per room")
+        static let all: [any AnySetting] = [maxCustomersPerAgent, workerConcurrency, leaseSeconds, reconcileSeconds,
+                                            agentViewMaxAgeMilliseconds]
     }
 
     /// Which agents take which rooms.

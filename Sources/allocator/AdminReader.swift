@@ -21,10 +21,10 @@ struct AdminReader {
     }
 
     /// Every agent Redis knows of, by id (`GET /v1/agents`).
-    func agents() async throws -> [AgentView] {
+    func agents() async throws -> [AgentEntry] {
         let (routes, globalLimit) = (config.routes, globalLimit)
         return try await read { store in
-            try store.agentRecordsWaiting().map { AgentView(record: $0, routes: routes, globalLimit: globalLimit) }
+            try store.agentRecordsWaiting().map { AgentEntry(record: $0, routes: routes, globalLimit: globalLimit) }
         }
     }
 

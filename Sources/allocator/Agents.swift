@@ -19,14 +19,14 @@ struct Agents: AsyncParsableCommand {
     }
 
     /// `{"agents":[...]}`, keys sorted.
-    static func json(_ agents: [AgentView]) throws -> String {
+    static func json(_ agents: [AgentEntry]) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(["agents": agents]), as: UTF8.self)
     }
 
     /// One line per agent under a header; a line saying so when Redis knows of none.
-    static func text(_ agents: [AgentView]) -> String {
+    static func text(_ agents: [AgentEntry]) -> String {
         guard !agents.isEmpty else { return "no agent known yet (agents appear once a listing showed them, or hold rooms)" }
         var table = TextTable(header: ["ID", "NAME", "EMAIL", "ONLINE", "LAST SEEN", "LOAD", "LIMIT", "FROM", "PAUSED", "ROUTES"])
         for agent in agents {

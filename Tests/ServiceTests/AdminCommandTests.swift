@@ -67,13 +67,13 @@ import TestSupport
 
         let json = try await workspace.allocator(["agents", "--json"], environment: environment)
         try #require(json.code == 0, "\(json.output)")
-        let printed = try JSONDecoder().decode([String: [AgentView]].self, from: Data(json.output.utf8))["agents"] ?? []
+        let printed = try JSONDecoder().decode([String: [AgentEntry]].self, from: Data(json.output.utf8))["agents"] ?? []
         let answered = try await f.agents()
         #expect(printed.map(\.id) == [101, 103, 104])
         for agent in printed {
             let api = try #require(answered[agent.id])
             // Everything but the time since the agent was seen, which went on between the two reads.
-            #expect(AgentView(id: agent.id, name: agent.name, email: agent.email, online: agent.online,
+            #expect(AgentEntry(id: agent.id, name: agent.name, email: agent.email, online: agent.online,
                               lastSeenMillisecondsAgo: api.lastSeenMillisecondsAgo, load: agent.load, limit: agent.limit,
                               limitSource: agent.limitSource, limitRoute: agent.limitRoute, paused: agent.paused,
                               routes: agent.routes, divisions: agent.divisions) == api)
@@ -97,7 +97,7 @@ import TestSupport
         let text = try await workspace.allocator(["agents"], environment: try workspace.environment(f))
         #expect(text.code == 0 && text.output.hasPrefix("no agent known yet"), "\(text.output)")
         let json = try await workspace.allocator(["agents", "--json"], environment: try workspace.environment(f))
-        #expect(json.code == 0 && (try? JSONDecoder().decode([String: [AgentView]].self, from: Data(json.output.utf8))) == ["agents": []],
+        #expect(json.code == 0 && (try? JSONDecoder().decode([String: [AgentEntry]].self, from: Data(json.output.utf8))) == ["agents": []],
                 "\(json.output)")
     }
 

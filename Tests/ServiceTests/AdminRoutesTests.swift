@@ -58,10 +58,10 @@ import TestSupport
         }
 
         /// `GET /v1/agents`, decoded.
-        func agents() async throws -> [Int: AgentView] {
+        func agents() async throws -> [Int: AgentEntry] {
             let response = try await call("GET", "/v1/agents")
             try #require(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
-            let agents = try JSONDecoder().decode([String: [AgentView]].self, from: response.body)["agents"] ?? []
+            let agents = try JSONDecoder().decode([String: [AgentEntry]].self, from: response.body)["agents"] ?? []
             #expect(agents.map(\.id) == agents.map(\.id).sorted(), "agents come by id")
             return Dictionary(uniqueKeysWithValues: agents.map { ($0.id, $0) })
         }
@@ -254,9 +254,9 @@ import TestSupport
         try await f.store.run(Remember(cards: [(101, #"{"divisions":[438],"name":"Ana"}"#)]))
         #expect(try await f.agents()[101]?.limitSource == "route")
         let set = try await f.call("PUT", "/v1/agents/101", body: #"{"max_customers":1}"#)
-        let view = try JSONDecoder().decode(AgentView.self, from: set.body)
+        let view = try JSONDecoder().decode(AgentEntry.self, from: set.body)
         #expect(set.status == 200 && view.id == 101 && view.limit == 1 && view.limitSource == "override" && view.name == "Ana")
-        let cleared = try JSONDecoder().decode(AgentView.self, from: try await f.call("PUT", "/v1/agents/101", body: #"{"max_customers":null}"#).body)
+        let cleared = try JSONDecoder().decode(AgentEntry.self, from: try await f.call("PUT", "/v1/agents/101", body: #"{"max_customers":null}"#).body)
         #expect(cleared.limit == 3 && cleared.limitSource == "route" && cleared.limitRoute == "sales")
     }
 
@@ -266,10 +266,10 @@ import TestSupport
             (try await f.store.redis.execute(["HGET", f.store.keys.limit, "101"]).string,
              try await f.store.redis.execute(["HGET", f.store.keys.paused, "101"]).string)
         }
-        func put(_ body: String) async throws -> AgentView {
+        func put(_ body: String) async throws -> AgentEntry {
             let response = try await f.call("PUT", "/v1/agents/101", body: body)
             try #require(response.status == 200, "\(body): \(Self.text(response))")
-            return try JSONDecoder().decode(AgentView.self, from: response.body)
+            return try JSONDecoder().decode(AgentEntry.self, from: response.body)
         }
         var view = try await put(#"{"max_customers":4}"#)
         #expect(view.limit == 4 && view.limitSource == "override" && !view.paused)
@@ -293,7 +293,7 @@ import TestSupport
         let f = try Fixture()
         let response = try await f.call("PUT", "/v1/agents/999", body: #"{"max_customers":5,"paused":true}"#)
         #expect(response.status == 200, "\(Self.text(response))")
-        let view = try JSONDecoder().decode(AgentView.self, from: response.body)
+        let view = try JSONDecoder().decode(AgentEntry.self, from: response.body)
         #expect(view.id == 999 && view.name == nil && view.load == 0 && view.limit == 5 && view.limitSource == "override"
                     && view.paused && !view.online && view.lastSeenMillisecondsAgo == nil && view.routes == ["default"])
         #expect(try await f.agents()[999] == view, "GET shows the agent as PUT answered")
@@ -345,7 +345,7 @@ import TestSupport
     @Test func theLongestAgentIDIsEighteenDigits() async throws {
         let f = try Fixture()
         let response = try await f.call("PUT", "/v1/agents/123456789012345678", body: #"{"max_customers":3}"#)
-        #expect(response.status == 200 && (try? JSONDecoder().decode(AgentView.self, from: response.body))?.id == 123_456_789_012_345_678)
+        #expect(response.status == 200 && (try? JSONDecoder().decode(AgentEntry.self, from: response.body))?.id == 123_456_789_012_345_678)
     }
 
     // MARK: - Queue

@@ -2,7 +2,7 @@ import Allocation
 import Foundation
 import Routing
 
-extension AgentView {
+extension AgentEntry {
     /// A listing that showed the agent within this long (ms) makes it online.
     public static let onlineWindowMilliseconds = 60_000
 
@@ -10,7 +10,7 @@ extension AgentView {
     /// limit comes from (its override, else its routes, else `globalLimit`), and the routes it serves.
     /// - Parameter globalLimit: `MAX_CUSTOMERS_PER_AGENT`.
     public init(record: AgentRecord, routes: RouteTable, globalLimit: Int,
-                onlineWindowMilliseconds: Int = AgentView.onlineWindowMilliseconds) {
+                onlineWindowMilliseconds: Int = AgentEntry.onlineWindowMilliseconds) {
         let card = record.card.flatMap { try? JSONDecoder().decode(Card.self, from: Data($0.utf8)) }
         let divisions = card.map { Set($0.divisions ?? []) }.flatMap { $0.isEmpty ? nil : $0 }
         let limit = routes.limit(agentDivisions: divisions, override: record.limitOverride, globalDefault: globalLimit, listedBy: nil)

@@ -1,5 +1,5 @@
 /// One agent as the admin API shows it (`GET /v1/agents`, `PUT /v1/agents/{id}`, `allocator agents`).
-public struct AgentView: Codable, Sendable, Equatable {
+public struct AgentEntry: Codable, Sendable, Equatable {
     public let id: Int
     public let name: String?
     public let email: String?

@@ -1,0 +1,154 @@
+import Synchronization
+
+/// One route's shared view of its online agents in one instance: at most one listing in flight, shared by
+/// every allocation that needs it, and reused while younger than the max age (`AGENT_VIEW_MAX_AGE_MS`),
+/// counted from the start of the listing.
+///
+/// - A use of a view past half its max age asks for a refresh in the background (``AgentViews`` runs it), so
+///   while rooms flow they find a fresh view and make one API call each (the assign); an idle route is not
+///   listed at all.
+/// - A view past its max age is not used: the first allocation that needs it lists (the others wait for that
+///   listing and take it whatever its age, since a newer one would not come sooner).
+/// - A failed listing leaves the last view in use until it is 10 times the max age old; past that the
+///   allocation gets the error (and retries it as any failed API call).
+/// - A max age of zero lists for every room (the behaviour before the view), nothing shared.
+///
+/// `available_agents` takes a room: the view shares one listing among rooms, which assumes the answer does not
+/// depend on the room beyond availability (docs/architecture.md). Which agent gets a room stays
+/// `reserve.lua`'s decision on our own counts, so a stale view never puts an agent over its limit.
+public final class AgentView: Sendable {
+    public let route: String
+    public let maxAge: Duration
+    let gateway: any AgentGateway
+    /// Asks ``AgentViews`` to run ``refreshInBackground()``.
+    let requestRefresh: @Sendable (AgentView) -> Void
+
+    enum Outcome: Sendable {
+        case listing(AgentListing)
+        case failed(any Error)
+        /// The caller lists.
+        case lead
+    }
+
+    private struct State {
+        var current: AgentListing?
+        var inFlight = false
+        /// A background refresh was asked for and has not started yet.
+        var refreshAsked = false
+        /// The last listing failed (and when): the current view serves up to 10x the max age.
+        var failedAt: ContinuousClock.Instant?
+        var waiters: [CheckedContinuation<Outcome, Never>] = []
+        /// The room a background refresh lists `available_agents` for.
+        var lastRoom = "0"
+    }
+
+    private let state = Mutex(State())
+
+    init(route: String, maxAge: Duration, gateway: any AgentGateway,
+         requestRefresh: @escaping @Sendable (AgentView) -> Void = { _ in }) {
+        self.route = route
+        self.maxAge = maxAge
+        self.gateway = gateway
+        self.requestRefresh = requestRefresh
+    }
+
+    /// The listing a room of the route is allocated from: the shared one while fresh, else the one in flight
+    /// or a new one. Throws what the gateway throws when no listing can serve.
+    public func listing(room: String) async throws -> AgentListing {
+        guard maxAge > .zero else {
+            let started = ContinuousClock.now
+            do {
+                let agents = try await gateway.onlineAgents(room: room, route: route)
+                GatewayMetrics.record(gateway.listingCall(of: route), since: started)
+                return AgentListing(agents: agents, startedAt: started)
+            } catch {
+                GatewayMetrics.record(gateway.listingCall(of: route), since: started, error: error)
+                throw error
+            }
+        }
+        let now = ContinuousClock.now
+        var refreshAhead = false
+        let outcome: Outcome = await withCheckedContinuation { continuation in
+            let immediate = state.withLock { state -> Outcome? in
+                state.lastRoom = room
+                if let current = state.current {
+                    let age = current.age(at: now)
+                    let stale = age >= maxAge
+                    // Past its max age a view serves only while listings fail, up to 10x the max age.
+                    if !stale || (state.failedAt != nil && age < maxAge * 10) {
+                        // Ahead of expiry while rooms flow; after a failure, not sooner than half the max age later.
+                        let due = age >= maxAge / 2 && (state.failedAt.map { $0.duration(to: now) >= maxAge / 2 } ?? true)
+                        if due && !state.inFlight && !state.refreshAsked {
+                            state.refreshAsked = true
+                            refreshAhead = true
+                        }
+                        return .listing(current)
+                    }
+                }
+                if state.inFlight {
+                    state.waiters.append(continuation)
+                    return nil
+                }
+                state.inFlight = true
+                return .lead
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+        if refreshAhead { requestRefresh(self) }
+        switch outcome {
+        case .listing(let listing): return listing
+        case .failed(let error): throw error
+        case .lead: return try await list(room: room)
+        }
+    }
+
+    /// Lists ahead of expiry, unless a listing is in flight already. Errors are the next use's business (the
+    /// last view keeps serving up to 10x the max age).
+    func refreshInBackground() async {
+        let room = state.withLock { state -> String? in
+            state.refreshAsked = false
+            guard !state.inFlight else { return nil }
+            state.inFlight = true
+            return state.lastRoom
+        }
+        guard let room else { return }
+        _ = try? await list(room: room)
+    }
+
+    /// The listing of the caller that set `inFlight`: publishes it (or, on failure, the last view while under
+    /// 10x the max age) to every waiter.
+    private func list(room: String) async throws -> AgentListing {
+        let started = ContinuousClock.now
+        let call = gateway.listingCall(of: route)
+        let result: Result<AgentListing, any Error>
+        do {
+            result = .success(AgentListing(agents: try await gateway.onlineAgents(room: room, route: route), startedAt: started))
+            GatewayMetrics.record(call, since: started)
+        } catch {
+            result = .failure(error)
+            GatewayMetrics.record(call, since: started, error: error)
+        }
+        let now = ContinuousClock.now
+        let (served, waiters) = state.withLock { state -> (Result<AgentListing, any Error>, [CheckedContinuation<Outcome, Never>]) in
+            state.inFlight = false
+            defer { state.waiters.removeAll() }
+            switch result {
+            case .success(let listing):
+                state.current = listing
+                state.failedAt = nil
+                return (result, state.waiters)
+            case .failure:
+                state.failedAt = now
+                if let current = state.current, current.age(at: now) < maxAge * 10 { return (.success(current), state.waiters) }
+                return (result, state.waiters)
+            }
+        }
+        for waiter in waiters {
+            switch served {
+            case .success(let listing): waiter.resume(returning: .listing(listing))
+            case .failure(let error): waiter.resume(returning: .failed(error))
+            }
+        }
+        return try served.get()
+    }
+}
