@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "LocalStack", dependencies: ["ChildProcess", "Redis", "HTTPClient", "QiscusSimulator"]),
         .target(name: "HTTPClient", dependencies: ["CCurl", "ServiceThread", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "ServiceThread", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
-        .target(name: "Qiscus", dependencies: ["HTTPClient"]),
+        .target(name: "Qiscus", dependencies: ["HTTPClient", .product(name: "Metrics", package: "swift-metrics")]),
         .target(name: "QiscusSimulator", dependencies: ["HTTPServer", "HTTPClient"]),
         .target(
             name: "Routing",

@@ -38,4 +38,11 @@ public protocol GatewayFailure: Error, CustomStringConvertible {
     /// The fault is about the service, not the room (rejected credentials, an API that can not be reached):
     /// allocation pauses and rooms keep their place in line instead of going to the dead list.
     var isServiceFault: Bool { get }
+    /// The API answered and refused the call (e.g. 401, 429): it did nothing. An assign refused so is undone at
+    /// once; any other failed assign may have reached the API, so its reservation stays for the retry.
+    var refusedWithoutEffect: Bool { get }
+}
+
+extension GatewayFailure {
+    public var refusedWithoutEffect: Bool { false }
 }

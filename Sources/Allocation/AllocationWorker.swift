@@ -174,7 +174,7 @@ public struct AllocationWorker: Sendable {
             log[metadataKey: "agent"] = "\(agent)"
             if reservation.overflow { log[metadataKey: "overflow"] = "\(overflow?.route ?? "")" }
             checkpoint(.reserved)
-            return try await assign(held, agent: agent, log: log)
+            return try await assign(held, agent: agent, reservedNow: reservation.code == .reserved, log: log)
         }
     }
 
@@ -231,13 +231,15 @@ public struct AllocationWorker: Sendable {
         let route: String
     }
 
-    private func assign(_ held: HeldRoom, agent: Int, log: Logger) async throws -> AllocationOutcome {
+    /// - Parameter reservedNow: this task reserved the agent (no earlier assign of the room can have reached
+    ///   Qiscus), so an assign Qiscus refuses may undo the reservation at once.
+    private func assign(_ held: HeldRoom, agent: Int, reservedNow: Bool, log: Logger) async throws -> AllocationOutcome {
         let (room, token) = (held.room, held.token)
         let assigned = try await call("assign_agent", held, log: log) {
             try await gateway.assign(room: room, agent: agent)
         }
         guard case .success = assigned else {
-            return try await unsuccessful(assigned, call: "assign_agent", held, agent: agent, log: log)
+            return try await unsuccessful(assigned, call: "assign_agent", held, agent: agent, reservedNow: reservedNow, log: log)
         }
         checkpoint(.assigned)
         // A lost lease here is thrown and never rolled back: the room was recovered (the next claimer repeats the
@@ -261,7 +263,7 @@ public struct AllocationWorker: Sendable {
     /// A Qiscus call that did not succeed: the instance is stopping (back to the head, reservation freed), or
     /// the last try failed (to the dead list with the reason, which `allocator requeue-dead` undoes).
     private func unsuccessful<T>(_ result: CallResult<T>, call: String, _ held: HeldRoom, agent: Int?,
-                                 log: Logger) async throws -> AllocationOutcome {
+                                 reservedNow: Bool = false, log: Logger) async throws -> AllocationOutcome {
         let (room, token, route) = (held.room, held.token, held.route)
         switch result {
         case .success:
@@ -269,17 +271,19 @@ public struct AllocationWorker: Sendable {
         case .stopping(let reason):
             try await store.run(Rollback(room: room, token: token, agent: agent, to: .requeue, route: route))
             return .requeued(reason: reason)
-        case .serviceFault(let failure):
+        case .serviceFault(let failure, let refused):
             let reason = "\(call): \(failure)"
             if gate.pause(reason: reason) {
                 log.error("Qiscus fault about the service, not the room: allocation paused; rooms keep their place in line and webhooks are still stored; it resumes by itself once Qiscus answers",
                           metadata: ["reason": "\(reason)"])
             }
-            if agent == nil {
-                try await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue, route: route))
+            if agent == nil || (refused && reservedNow) {
+                // Nothing reached Qiscus (no assign yet, or the only one it refused, e.g. 401): back at its place
+                // at once.
+                try await store.run(Rollback(room: room, token: token, agent: agent, to: .requeue, route: route))
             }
-            // With an agent reserved the assign may have reached Qiscus: the lease runs out instead, and the room
-            // comes back at its place keeping the reservation, so the same assign is repeated (idempotent).
+            // Otherwise the assign may have reached Qiscus: the lease runs out instead, and the room comes back at
+            // its place keeping the reservation, so the same assign is repeated (idempotent).
             return .paused(reason: reason)
         case .failed(let failure):
             let reason = "\(call): \(failure)"
@@ -295,7 +299,8 @@ public struct AllocationWorker: Sendable {
         case failed(String)
         case stopping(String)
         /// A fault about the service (see ``GatewayFailure/isServiceFault``).
-        case serviceFault(String)
+        /// `refused`: the API refused the call, which changed nothing (``GatewayFailure/refusedWithoutEffect``).
+        case serviceFault(String, refused: Bool)
     }
 
     /// Calls the gateway with bounded retries; extends the lease before each retry so a slow API can not
@@ -319,7 +324,7 @@ public struct AllocationWorker: Sendable {
                 let serviceFault = failure?.isServiceFault == true
                 retry += 1
                 guard failure?.isRetryable == true, retry < settings.retry.attempts, !(serviceFault && gate.isPaused) else {
-                    return serviceFault ? .serviceFault(reason) : .failed(reason)
+                    return serviceFault ? .serviceFault(reason, refused: failure?.refusedWithoutEffect == true) : .failed(reason)
                 }
                 let delay = settings.retry.delay(beforeRetry: retry, retryAfter: failure?.retryAfter)
                 log.notice("Qiscus call failed; retrying",

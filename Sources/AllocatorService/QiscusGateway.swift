@@ -75,6 +75,14 @@ struct QiscusGateway: AgentGateway {
 }
 
 extension QiscusError: GatewayFailure {
+    /// A 4xx answer: Qiscus refused the call (credentials, rate limit, a refused room), so nothing changed.
+    public var refusedWithoutEffect: Bool {
+        switch self {
+        case .unauthorized, .rateLimited, .rejected: return true
+        case .server, .timeout, .unreachable, .invalidResponse, .oversized: return false
+        }
+    }
+
     public var retryAfter: Double? {
         if case .rateLimited(let after) = self { return after }
         return nil

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPClient
+import Metrics
 
 /// The Qiscus Omnichannel admin API calls the service makes, for any number of tasks at once: requests
 /// go through one ``HTTPMultiClient`` (connections kept alive and reused, no thread per request), which the
@@ -14,7 +15,9 @@ public final class QiscusClient: Sendable {
         public var timeout: Double
         /// Agents asked for per page of available agents.
         public var pageSize: Int
-        /// Pages followed at most per room (pageSize * maxPages candidates; reserve.lua takes up to 500).
+        /// Cursor pages of available agents followed at most per listing: every online agent must be listed,
+        /// whatever page size Qiscus grants (1,000 pages of 20 is 20,000 agents); a listing with more pages is an
+        /// error of that call.
         public var maxPages: Int
         /// The largest answer kept (`QISCUS_MAX_RESPONSE_BYTES`); a larger one is an error of that call.
         public var maxResponseBytes: Int
@@ -22,7 +25,7 @@ public final class QiscusClient: Sendable {
         public var divisionPageSize: Int
 
         public init(baseURL: String, appID: String, secretKey: String, timeout: Double = 5, pageSize: Int = 100,
-                    maxPages: Int = 5, maxResponseBytes: Int = 8 << 20, divisionPageSize: Int = 50) {
+                    maxPages: Int = 1_000, maxResponseBytes: Int = 8 << 20, divisionPageSize: Int = 50) {
             self.maxResponseBytes = maxResponseBytes
             self.divisionPageSize = divisionPageSize
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -63,18 +66,22 @@ public final class QiscusClient: Sendable {
         [("Qiscus-App-Id", configuration.appID), ("Qiscus-Secret-Key", configuration.secretKey)]
     }
 
-    /// The agents that may receive the room now (available and not forced offline), following the cursor
-    /// until the last page or `maxPages`.
+    /// The agents that may receive the room now (available and not forced offline), every page of them.
     public func onlineAgents(room: String) async throws(QiscusError) -> [Agent] {
         try await listedAgents(room: room).filter(\.isOnline)
     }
 
-    /// Every agent the endpoint lists for the room, online or not, following the cursor until the last page
-    /// or `maxPages`.
+    /// Every agent the endpoint lists for the room, online or not, following the cursor page by page (cursor
+    /// pages can not be fetched in parallel) until the last page. More than `maxPages` pages, or a cursor that
+    /// comes back, is `.invalidResponse`: a listing that stopped early would leave agents without rooms.
     public func listedAgents(room: String) async throws(QiscusError) -> [Agent] {
         var agents: [Agent] = []
         var cursor: String?
-        for _ in 0..<max(1, configuration.maxPages) {
+        var cursors = Set<String>()
+        for number in 1... {
+            guard number <= max(1, configuration.maxPages) else {
+                throw .invalidResponse("available_agents: more than \(configuration.maxPages) pages")
+            }
             var query = [("room_id", room), ("limit", String(configuration.pageSize)), ("is_available_in_room", "true")]
             if let cursor { query.append(("cursor_after", cursor)) }
             let response = try await send(HTTPClientRequest(
@@ -88,6 +95,9 @@ public final class QiscusClient: Sendable {
             }
             agents += page.data.agents
             guard let next = page.meta?.after, !next.isEmpty, !page.data.agents.isEmpty else { break }
+            guard cursors.insert(next).inserted else {
+                throw .invalidResponse("available_agents: the cursor \(next) came back; the listing would not end")
+            }
             cursor = next
         }
         return agents
@@ -115,8 +125,12 @@ public final class QiscusClient: Sendable {
         }
     }
 
-    /// Sends a request; non-2xx statuses and transport failures become `QiscusError`s.
+    /// Sends a request; non-2xx statuses and transport failures become `QiscusError`s. Every request counts in
+    /// `caa_qiscus_calls_total{call}`, by the last part of its path (`available_agents`, `by_division`,
+    /// `assign_agent`, `divisions`).
     func send(_ request: HTTPClientRequest) async throws(QiscusError) -> HTTPClientResponse {
+        Counter(label: "caa_qiscus_calls_total", dimensions: [("call", String(request.url.split(separator: "/").last ?? ""))])
+            .increment()
         let response: HTTPClientResponse
         do {
             response = try await http.send(request)

@@ -84,12 +84,16 @@ import TestSupport
         #expect(fixture.simulator.report().apiCalls == 3, "8 agents in pages of 3: three calls, then meta.after is null")
     }
 
-    @Test func onlineAgentsStopsAfterMaxPages() async throws {
+    @Test func aListingOfMorePagesThanMaxPagesIsAnErrorNotAShortList() async throws {
         let fixture = try Fixture(agents: 8)
         defer { inBackground { fixture.stop() } }
-        let agents = try await fixture.client(pageSize: 3, maxPages: 2).onlineAgents(room: "1001")
-        #expect(agents.map(\.id) == Array(150_001...150_006))
-        #expect(fixture.simulator.report().apiCalls == 2)
+        let error = await Self.failure { try await fixture.client(pageSize: 3, maxPages: 2).onlineAgents(room: "1001") }
+        guard case .invalidResponse(let message) = error else {
+            Issue.record("expected invalidResponse, got \(String(describing: error))")
+            return
+        }
+        #expect(message.contains("more than 2 pages"))
+        #expect(fixture.simulator.report().apiCalls == 2, "no third page is asked for")
     }
 
     @Test func onlineAgentsOfASinglePageMakesOneCall() async throws {
