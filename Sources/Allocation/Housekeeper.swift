@@ -132,10 +132,15 @@ public struct Housekeeper: Service, Sendable {
             logger.notice("reconcile could not read agent counts", metadata: ["error": "\(error)"])
             return
         }
-        for healed in try await store.run(Reconcile(counts: counts, settleMilliseconds: settleMilliseconds)).forgotten {
-            Counter(label: "caa_reconciled_rooms_total").increment()
-            logger.notice("healed a load Qiscus no longer counts (lost resolve webhook, or agent offline)",
-                          metadata: ["agent": "\(healed.agent)", "room": "\(healed.room)"])
+        // Every listed agent, in calls of at most Reconcile.maxAgents (a contact center may list thousands).
+        let listed = counts.sorted { $0.key < $1.key }
+        for start in stride(from: 0, to: listed.count, by: Reconcile.maxAgents) {
+            let part = Dictionary(uniqueKeysWithValues: listed[start..<min(listed.count, start + Reconcile.maxAgents)].map { ($0.key, $0.value) })
+            for healed in try await store.run(Reconcile(counts: part, settleMilliseconds: settleMilliseconds)).forgotten {
+                Counter(label: "caa_reconciled_rooms_total").increment()
+                logger.notice("healed a load Qiscus no longer counts (lost resolve webhook, or agent offline)",
+                              metadata: ["agent": "\(healed.agent)", "room": "\(healed.room)"])
+            }
         }
     }
 }
