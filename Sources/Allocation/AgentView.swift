@@ -102,12 +102,13 @@ public final class AgentView: Sendable {
         }
     }
 
-    /// Lists ahead of expiry, unless a listing is in flight already. Errors are the next use's business (the
-    /// last view keeps serving up to 10x the max age).
+    /// Lists ahead of expiry, unless a listing is in flight already or one finished since the ask. Errors are
+    /// the next use's business (the last view keeps serving up to 10x the max age).
     func refreshInBackground() async {
+        let now = ContinuousClock.now
         let room = state.withLock { state -> String? in
             state.refreshAsked = false
-            guard !state.inFlight else { return nil }
+            guard !state.inFlight, (state.current.map { $0.age(at: now) >= maxAge / 2 } ?? true) else { return nil }
             state.inFlight = true
             return state.lastRoom
         }
@@ -131,6 +132,7 @@ public final class AgentView: Sendable {
         let now = ContinuousClock.now
         let (served, waiters) = state.withLock { state -> (Result<AgentListing, any Error>, [CheckedContinuation<Outcome, Never>]) in
             state.inFlight = false
+            state.refreshAsked = false
             defer { state.waiters.removeAll() }
             switch result {
             case .success(let listing):
