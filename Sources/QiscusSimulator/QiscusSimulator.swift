@@ -28,12 +28,14 @@ public final class QiscusSimulator: Sendable {
     /// The routes of the fake API and of its control endpoints.
     public var router: Router {
         var router = Router()
-        router.on("GET", "/api/v2/admin/service/available_agents") { [self] in api($0, availableAgents) }
+        router.on("GET", "/api/v2/admin/service/available_agents") { [self] in
+            api($0, counting: \.availableAgentsCalls, availableAgents)
+        }
         router.on("GET", "/api/v2/admin/agents/by_division") { [self] in
             api($0, counting: \.byDivisionCalls, agentsByDivision)
         }
         router.on("GET", "/api/v2/divisions") { [self] in api($0, counting: \.divisionsCalls, divisions) }
-        router.on("POST", "/api/v1/admin/service/assign_agent") { [self] in api($0, assignAgent) }
+        router.on("POST", "/api/v1/admin/service/assign_agent") { [self] in api($0, counting: \.assignCalls, assignAgent) }
         router.on("GET", "/sim/state") { [self] _ in .json(report()) }
         router.on("GET", "/sim/stats") { [self] _ in .json(stats()) }
         router.on("POST", "/sim/agents") { [self] in setAgents($0) }
@@ -73,24 +75,29 @@ public final class QiscusSimulator: Sendable {
         return handler(request)
     }
 
+    /// `GET /api/v2/admin/service/available_agents?room_id=1&limit=100&cursor_after=..`: the agents in listing
+    /// order, a page at a time. A page holds `limit` agents (20 when not asked), at most 100 and at most the
+    /// configured `pageCap`; `meta.per_page` is the size actually used and `meta.after` the cursor of the next
+    /// page (null on the last).
     private func availableAgents(_ request: ServerRequest) -> ServerResponse {
         guard let room = request.query["room_id"], !room.isEmpty else {
             return .json(["status": "400", "errors": "room_id is required"], status: 400)
         }
-        let limit = max(1, min(Int(request.query["limit"] ?? "") ?? 20, 100))
+        let asked = max(1, min(Int(request.query["limit"] ?? "") ?? 20, 100))
         let after = request.query["cursor_after"].flatMap { Data(base64Encoded: $0) }
             .flatMap { Int(String(decoding: $0, as: UTF8.self)) }
         let now = Date()
         // Built as text: JSONSerialization cost ~16 M instructions per listing of 20 agents (callgrind), which
         // made the simulator, not the service, the bottleneck of `make bench`.
-        let (agents, last, total, more): ([String], Int?, Int, Bool) = state.withLock { state in
+        let (agents, last, total, more, limit): ([String], Int?, Int, Bool, Int) = state.withLock { state in
+            let limit = min(asked, max(1, state.configuration.pageCap))
             let start = after.flatMap { id in state.agents.firstIndex { $0.id == id }.map { $0 + 1 } } ?? 0
             let slice = state.agents.dropFirst(start).prefix(limit)
             let agents = slice.map { agent in
                 Self.agentJSON(agent, extra: ",\"current_customer_count\":\(state.reportedLoad(of: agent.id, now: now))"
                                + ",\"avatar_url\":null" + Self.membershipJSON(agent, in: state))
             }
-            return (agents, slice.last?.id, state.agents.count, start + slice.count < state.agents.count)
+            return (agents, slice.last?.id, state.agents.count, start + slice.count < state.agents.count, limit)
         }
         let cursor = more ? JSONText.string(Data(String(last ?? 0).utf8).base64EncodedString()) : "null"
         return Self.json(text: "{\"data\":{\"agents\":[\(agents.joined(separator: ","))]},\"meta\":{\"after\":\(cursor),"
@@ -144,7 +151,8 @@ public final class QiscusSimulator: Sendable {
         state.withLock { state in
             SimulatorStats(assignCount: state.assigns.count, lastAssignAt: state.assigns.last?.at,
                            apiCalls: state.apiCalls, conflicts: state.conflicts,
-                           byDivisionCalls: state.byDivisionCalls, divisionsCalls: state.divisionsCalls)
+                           byDivisionCalls: state.byDivisionCalls, divisionsCalls: state.divisionsCalls,
+                           availableAgentsCalls: state.availableAgentsCalls, assignCalls: state.assignCalls)
         }
     }
 
@@ -155,7 +163,8 @@ public final class QiscusSimulator: Sendable {
             return SimulatorReport(assigns: state.assigns, loads: loads,
                                    maxLoads: Dictionary(uniqueKeysWithValues: state.maxLoad.map { (String($0), $1) }),
                                    rooms: state.roomAgent, apiCalls: state.apiCalls, conflicts: state.conflicts,
-                                   byDivisionCalls: state.byDivisionCalls, divisionsCalls: state.divisionsCalls)
+                                   byDivisionCalls: state.byDivisionCalls, divisionsCalls: state.divisionsCalls,
+                                   availableAgentsCalls: state.availableAgentsCalls, assignCalls: state.assignCalls)
         }
     }
 

@@ -13,8 +13,8 @@ public struct SimulatorConfiguration: Sendable, Equatable, Codable {
     public var hangMilliseconds: Int
     /// How far `current_customer_count` lags real assignments, in ms.
     public var countLagMilliseconds: Int
-    /// The most agents a page of agents by division holds, whatever `limit` asks (Qiscus serves fewer than
-    /// asked; lower it to make a client read many pages).
+    /// The most agents a page of either listing (agents by division, available agents) holds, whatever `limit`
+    /// asks (Qiscus serves fewer than asked; lower it to make a client read many pages).
     public var pageCap: Int
 
     enum CodingKeys: String, CodingKey {

@@ -46,6 +46,10 @@ struct SimulatorState {
     /// Calls of `GET /api/v2/admin/agents/by_division` and of `GET /api/v2/divisions` (also in `apiCalls`).
     var byDivisionCalls = 0
     var divisionsCalls = 0
+    /// Calls of `GET /api/v2/admin/service/available_agents` (each page is one) and of
+    /// `POST /api/v1/admin/service/assign_agent`, whatever they were answered (also in `apiCalls`).
+    var availableAgentsCalls = 0
+    var assignCalls = 0
     /// Assign calls for a room that already had ANOTHER agent: a second allocation of one session.
     var conflicts = 0
 
@@ -148,6 +152,10 @@ public struct SimulatorReport: Codable, Sendable, Equatable {
     public var byDivisionCalls: Int
     /// Calls of `GET /api/v2/divisions`, also counted in `apiCalls`.
     public var divisionsCalls: Int
+    /// Calls of `GET /api/v2/admin/service/available_agents` (each page is one), also counted in `apiCalls`.
+    public var availableAgentsCalls: Int
+    /// Calls of `POST /api/v1/admin/service/assign_agent` (refused ones too), also counted in `apiCalls`.
+    public var assignCalls: Int
 
     enum CodingKeys: String, CodingKey {
         case assigns, loads, rooms, conflicts
@@ -155,12 +163,14 @@ public struct SimulatorReport: Codable, Sendable, Equatable {
         case apiCalls = "api_calls"
         case byDivisionCalls = "by_division_calls"
         case divisionsCalls = "divisions_calls"
+        case availableAgentsCalls = "available_agents_calls"
+        case assignCalls = "assign_calls"
     }
 }
 
 extension SimulatorReport {
-    /// Decodes a report; the division counters default to 0, so a simulator from before divisions (an older
-    /// build measured by `allocator bench --allocator`) still reports.
+    /// Decodes a report; the division and per-endpoint counters default to 0, so a simulator from before them
+    /// (an older build measured by `allocator bench --allocator`) still reports.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         assigns = try container.decode([AssignRecord].self, forKey: .assigns)
@@ -171,6 +181,8 @@ extension SimulatorReport {
         conflicts = try container.decode(Int.self, forKey: .conflicts)
         byDivisionCalls = try container.decodeIfPresent(Int.self, forKey: .byDivisionCalls) ?? 0
         divisionsCalls = try container.decodeIfPresent(Int.self, forKey: .divisionsCalls) ?? 0
+        availableAgentsCalls = try container.decodeIfPresent(Int.self, forKey: .availableAgentsCalls) ?? 0
+        assignCalls = try container.decodeIfPresent(Int.self, forKey: .assignCalls) ?? 0
     }
 }
 
@@ -185,6 +197,10 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
     public var byDivisionCalls: Int
     /// Calls of `GET /api/v2/divisions`, also counted in `apiCalls`.
     public var divisionsCalls: Int
+    /// Calls of `GET /api/v2/admin/service/available_agents` (each page is one), also counted in `apiCalls`.
+    public var availableAgentsCalls: Int
+    /// Calls of `POST /api/v1/admin/service/assign_agent` (refused ones too), also counted in `apiCalls`.
+    public var assignCalls: Int
 
     enum CodingKeys: String, CodingKey {
         case conflicts
@@ -193,11 +209,13 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
         case apiCalls = "api_calls"
         case byDivisionCalls = "by_division_calls"
         case divisionsCalls = "divisions_calls"
+        case availableAgentsCalls = "available_agents_calls"
+        case assignCalls = "assign_calls"
     }
 }
 
 extension SimulatorStats {
-    /// Decodes the counters; the division ones default to 0 (a simulator from before divisions).
+    /// Decodes the counters; the division and per-endpoint ones default to 0 (a simulator from before them).
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         assignCount = try container.decode(Int.self, forKey: .assignCount)
@@ -206,5 +224,7 @@ extension SimulatorStats {
         conflicts = try container.decode(Int.self, forKey: .conflicts)
         byDivisionCalls = try container.decodeIfPresent(Int.self, forKey: .byDivisionCalls) ?? 0
         divisionsCalls = try container.decodeIfPresent(Int.self, forKey: .divisionsCalls) ?? 0
+        availableAgentsCalls = try container.decodeIfPresent(Int.self, forKey: .availableAgentsCalls) ?? 0
+        assignCalls = try container.decodeIfPresent(Int.self, forKey: .assignCalls) ?? 0
     }
 }

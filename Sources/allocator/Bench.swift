@@ -14,12 +14,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Seconds per measurement.") var seconds = 5.0
     @Option(help: "Client connections of the load generator (and of the raw Redis reference).") var connections = 8
     @Option(help: "Allocations in flight per instance (WORKER_CONCURRENCY) in the throughput runs.") var workers = 64
-    @Option(help: "Run only these measurements (comma separated: ingest, latency, throughput, routed).")
+    @Option(help: "Run only these measurements (comma separated: ingest, latency, throughput, routed, latency50, burst, lowrate, agents1200).")
     var only: String?
     @Option(help: "The allocator binary whose simulate and serve are measured (default: this one), e.g. an older build to compare with on the same machine.")
     var allocator: String?
 
-    private func wanted(_ name: String) -> Bool {
+    func wanted(_ name: String) -> Bool {
         only.map { $0.split(separator: ",").contains { $0 == name } } ?? true
     }
 
@@ -48,8 +48,8 @@ struct Bench: ParsableCommand {
         if wanted("latency") {
             let stack = try LocalStack(allocator: binary, instances: 1, agents: 20, environment: environment)
             defer { stack.stop() }
-            let (p50, p99) = try Self.webhookToAssign(stack, rate: 200, seconds: seconds)
-            rows.append(("webhook -> assign call, free capacity", String(format: "p50 %.2f ms, p99 %.2f ms", p50, p99)))
+            let latency = try Self.webhookToAssign(stack, rate: 200, rooms: Int(seconds * 200))
+            rows.append(("webhook -> assign call, free capacity", String(format: "p50 %.2f ms, p99 %.2f ms", latency.p50, latency.p99)))
         }
         // 3. Allocations per second end to end.
         for latency in [0, 50] where wanted("throughput") {
@@ -82,6 +82,8 @@ struct Bench: ParsableCommand {
             rows += result.rows("allocations/s, 3 routes, \(instances) instance\(instances > 1 ? "s" : ""), API latency 0 ms",
                                 rawRate: raw.rate)
         }
+        // 5. The agent view: Qiscus listings per room served, and what reusing them costs in latency and load.
+        rows += try agentViewRows(binary: binary)
         print(Self.machine(redisVersion: raw.version))
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value) }
@@ -141,27 +143,44 @@ struct Bench: ParsableCommand {
     /// The smallest allocation webhook: a room id.
     static func plainWebhook(room: String, index: Int) -> String { "{\"room_id\":\"\(room)\"}" }
 
-    /// Sends webhooks at a steady `rate` and measures until the simulator recorded the assign call.
-    static func webhookToAssign(_ stack: LocalStack, rate: Double, seconds: Double) throws -> (Double, Double) {
+    /// What ``webhookToAssign(_:rate:rooms:prefix:)`` measured.
+    struct WebhookLatency {
+        /// Webhook sent -> assign call recorded by the simulator, in ms.
+        var p50: Double
+        var p99: Double
+        var sent: Int
+        /// Rooms sent whose assign call the simulator recorded.
+        var assigned: Int
+    }
+
+    /// Sends `rooms` webhooks at a steady `rate` (the first at once; room ids `<prefix>1`, `<prefix>2`, ...)
+    /// and measures each until the simulator recorded its assign call, waiting up to 10 s after the last
+    /// webhook for every room to be assigned.
+    static func webhookToAssign(_ stack: LocalStack, rate: Double, rooms: Int, prefix: String = "2") throws -> WebhookLatency {
         let client = HTTPClient()
+        let before = try stack.simulatorStats(client: client).assignCount
         var sent: [String: Double] = [:]
         let start = Date()
-        var next = 0
-        while Date().timeIntervalSince(start) < seconds {
-            let due = Int(Date().timeIntervalSince(start) * rate)
-            while next < due {
-                next += 1
-                let room = "2\(next)"
+        while sent.count < rooms {
+            let due = min(rooms, Int(Date().timeIntervalSince(start) * rate) + 1)
+            while sent.count < due {
+                let room = "\(prefix)\(sent.count + 1)"
                 sent[room] = Date().timeIntervalSince1970
                 _ = try client.perform(HTTPClientRequest(method: "POST", url: stack.instanceURLs[0] + "/webhooks/allocate",
                                                          body: .json(Data("{\"room_id\":\"\(room)\"}".utf8))))
             }
             usleep(500)
         }
-        Thread.sleep(forTimeInterval: 1)
-        let waits = try stack.simulatorReport().assigns.compactMap { record in sent[record.room].map { (record.at - $0) * 1000 } }
-        let sorted = waits.sorted()
-        return (percentile(sorted, 0.5), percentile(sorted, 0.99))
+        let deadline = Date().addingTimeInterval(10)
+        while try stack.simulatorStats(client: client).assignCount - before < rooms, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        var waits: [String: Double] = [:]
+        for record in try stack.simulatorReport(client: client).assigns where waits[record.room] == nil {
+            if let at = sent[record.room] { waits[record.room] = (record.at - at) * 1000 }
+        }
+        let sorted = waits.values.sorted()
+        return WebhookLatency(p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), sent: rooms, assigned: sorted.count)
     }
 
     struct Throughput {
