@@ -27,7 +27,7 @@ extension Bench {
     /// Listings and assign calls per room served between two readings of the simulator's counters.
     static func perRoom(_ before: SimulatorStats, _ after: SimulatorStats, rooms: Int) -> String {
         let served = Double(max(1, rooms))
-        return String(format: "per room %.2f listings, %.2f assigns",
+        return String(format: "per room %.2f available_agents calls, %.2f assigns",
                       Double(after.availableAgentsCalls - before.availableAgentsCalls) / served,
                       Double(after.assignCalls - before.assignCalls) / served)
     }
