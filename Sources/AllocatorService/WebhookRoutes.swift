@@ -94,7 +94,7 @@ struct WebhookRoutes: Sendable {
         case .alreadyAssigned: "assigned"
         }
         logger.debug("allocation webhook", metadata: ["room": "\(payload.roomID)", "route": "\(route)", "result": "\(code)"])
-        return .json(["status": status, "room_id": payload.roomID])
+        return .object(["room_id": payload.roomID, "status": status])
     }
 
     func resolve(_ request: ServerRequest) throws -> ServerResponse {
@@ -109,7 +109,7 @@ struct WebhookRoutes: Sendable {
         }
         logger.info("room resolved", metadata: ["room": "\(payload.roomID)", "result": "\(result.code)",
                                                 "agent": "\(result.agent.map(String.init) ?? "-")"])
-        return .json(["status": status, "room_id": payload.roomID])
+        return .object(["room_id": payload.roomID, "status": status])
     }
 
     /// The steps every webhook shares before storage: the secret check (401), then decoding (400).

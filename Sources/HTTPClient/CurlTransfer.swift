@@ -159,13 +159,19 @@ private let headerCallback: caa_curl_data_callback = { data, size, count, userda
     let length = size * count
     guard let data, let userdata else { return length }
     let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-    if line.hasPrefix("HTTP/") {
+    let line = UnsafeRawBufferPointer(start: data, count: length)
+    if line.starts(with: "HTTP/".utf8) {
         sink.headers.removeAll() // a new response (after 100 Continue or a redirect) starts
-    } else if let colon = line.firstIndex(of: ":") {
-        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        sink.headers.append((name, value))
+    } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+        // Bytes, not Foundation's trimming: this runs for every header of every API answer.
+        func trimmed(_ part: UnsafeRawBufferPointer.SubSequence) -> String {
+            let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+            guard let first = part.firstIndex(where: { !isSpace($0) }), let last = part.lastIndex(where: { !isSpace($0) }) else {
+                return ""
+            }
+            return String(decoding: part[first...last], as: UTF8.self)
+        }
+        sink.headers.append((trimmed(line[..<colon]).lowercased(), trimmed(line[(colon + 1)...])))
     }
     return length
 }

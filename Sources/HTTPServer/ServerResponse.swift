@@ -22,9 +22,15 @@ public struct ServerResponse: Sendable {
         return ServerResponse(status: status, headers: [("Content-Type", "application/json")], body: body)
     }
 
+    /// A JSON object of string values, keys in the order given (give them sorted, as ``json(_:status:)``
+    /// writes them), written without an encoder: the answer of every webhook.
+    public static func object(_ fields: KeyValuePairs<String, String>, status: Int = 200) -> ServerResponse {
+        ServerResponse(status: status, headers: [("Content-Type", "application/json")], body: Data(JSONText.object(fields).utf8))
+    }
+
     /// The error shape of the service: `{"error":"<code>","message":"<human text>"}`.
     public static func error(_ status: Int, code: String, message: String) -> ServerResponse {
-        json(["error": code, "message": message], status: status)
+        object(["error": code, "message": message], status: status)
     }
 
     /// Plain text, e.g. for `/metrics`.

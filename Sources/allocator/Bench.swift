@@ -52,17 +52,21 @@ struct Bench: ParsableCommand {
             rows.append(("webhook -> assign call, free capacity", String(format: "p50 %.2f ms, p99 %.2f ms", latency.p50, latency.p99)))
         }
         // 3. Allocations per second end to end.
-        for latency in [0, 50] where wanted("throughput") {
-            for instances in [1, 2] {
+        // The first run is the baseline: a listing per room (AGENT_VIEW_MAX_AGE_MS=0), as before the agent view.
+        let throughputRuns = [(0, 1, true), (0, 1, false), (0, 2, false), (50, 1, false), (50, 2, false)]
+        for (latency, instances, baseline) in throughputRuns where wanted("throughput") {
+            do {
                 var throughputEnvironment = environment
                 throughputEnvironment["WORKER_CONCURRENCY"] = String(workers)
+                if baseline { throughputEnvironment["AGENT_VIEW_MAX_AGE_MS"] = "0" }
                 let stack = try LocalStack(allocator: binary, instances: instances, agents: 20,
                                            simulatorArguments: ["--latency-ms", String(latency), "--threads", latency == 0 ? "4" : "0"],
                                            environment: throughputEnvironment)
                 defer { stack.stop() }
                 let result = try Self.throughput(stack, instances: instances, connections: connections,
                                                  rooms: latency == 0 ? 10_000 : 2_000)
-                rows += result.rows("allocations/s, \(instances) instance\(instances > 1 ? "s" : ""), API latency \(latency) ms",
+                rows += result.rows("allocations/s, \(instances) instance\(instances > 1 ? "s" : ""), API latency \(latency) ms"
+                                        + (baseline ? ", AGENT_VIEW_MAX_AGE_MS=0" : ""),
                                     rawRate: raw.rate)
             }
         }

@@ -98,7 +98,7 @@ extension Bench {
         let mine = report.assigns.filter { $0.room.hasPrefix("8") }
         let assigned = Set(mine.map(\.room)).count
         let elapsed = (after.lastAssignAt ?? start.timeIntervalSince1970) - start.timeIntervalSince1970
-        let reserve = try BenchReserveTiming.measure(candidates: [64, 500], repeats: 200)
+        let reserve = try BenchReserveTiming.measure(candidates: [1, 20, 64, 500], repeats: 200)
         return [
             ("1,200 agents of 1 room, pages of 50, \(agentViewVariants[0].label)",
              String(format: "%d of %d rooms assigned in %.1f s, to %d distinct agents, max load %d; ",

@@ -1,8 +1,8 @@
-/// JSON written as text for the simulator's hot API answers (Foundation's `JSONSerialization` is too slow
-/// to stand in for a SaaS under `make bench`).
-enum JSONText {
+/// JSON written as text for answers on a hot path (the webhook's answer, the simulator's API answers), where
+/// Foundation's `JSONEncoder` / `JSONSerialization` cost more than the rest of the request.
+public enum JSONText {
     /// A JSON string literal, quoted and escaped.
-    static func string(_ text: String) -> String {
+    public static func string(_ text: String) -> String {
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {
@@ -18,5 +18,10 @@ enum JSONText {
             }
         }
         return out + "\""
+    }
+
+    /// A JSON object of string values, keys in the order given: `{"room_id":"1","status":"queued"}`.
+    public static func object(_ fields: KeyValuePairs<String, String>) -> String {
+        "{" + fields.map { string($0.key) + ":" + string($0.value) }.joined(separator: ",") + "}"
     }
 }
