@@ -126,9 +126,7 @@ public struct AllocationWorker: Sendable {
     /// The allocation of one claimed room of a route. A lost lease is thrown as ``ScriptError``.
     func allocate(room: String, token: String, reserved: Int?, route: String = Keyspace.defaultRoute,
                   waitedMilliseconds: Int = 0) async throws -> AllocationOutcome {
-        var log = logger
-        log[metadataKey: "room"] = "\(room)"
-        log[metadataKey: "route"] = "\(route)"
+        var log = RoomLogger(logger, metadata: ["room": "\(room)", "route": "\(route)"])
         let held = HeldRoom(room: room, token: token, route: route)
         let plan = settings.plan(of: route)
         let overflow = plan.overflow.flatMap { waitedMilliseconds >= $0.afterMilliseconds ? $0 : nil }
@@ -179,7 +177,7 @@ public struct AllocationWorker: Sendable {
     }
 
     /// The listing of a route's agents the room is allocated from (shared while fresh: ``AgentView``).
-    private func list(_ route: String, _ held: HeldRoom, log: Logger) async throws -> CallResult<AgentListing> {
+    private func list(_ route: String, _ held: HeldRoom, log: RoomLogger) async throws -> CallResult<AgentListing> {
         let view = views.view(of: route)
         return try await call(gateway.listingCall(of: route), held, log: log, measured: false) {
             try await view.listing(room: held.room)
@@ -233,7 +231,7 @@ public struct AllocationWorker: Sendable {
 
     /// - Parameter reservedNow: this task reserved the agent (no earlier assign of the room can have reached
     ///   Qiscus), so an assign Qiscus refuses may undo the reservation at once.
-    private func assign(_ held: HeldRoom, agent: Int, reservedNow: Bool, log: Logger) async throws -> AllocationOutcome {
+    private func assign(_ held: HeldRoom, agent: Int, reservedNow: Bool, log: RoomLogger) async throws -> AllocationOutcome {
         let (room, token) = (held.room, held.token)
         let assigned = try await call("assign_agent", held, log: log) {
             try await gateway.assign(room: room, agent: agent)
@@ -263,7 +261,7 @@ public struct AllocationWorker: Sendable {
     /// A Qiscus call that did not succeed: the instance is stopping (back to the head, reservation freed), or
     /// the last try failed (to the dead list with the reason, which `allocator requeue-dead` undoes).
     private func unsuccessful<T>(_ result: CallResult<T>, call: String, _ held: HeldRoom, agent: Int?,
-                                 reservedNow: Bool = false, log: Logger) async throws -> AllocationOutcome {
+                                 reservedNow: Bool = false, log: RoomLogger) async throws -> AllocationOutcome {
         let (room, token, route) = (held.room, held.token, held.route)
         switch result {
         case .success:
@@ -307,7 +305,7 @@ public struct AllocationWorker: Sendable {
     /// make `recover` hand the room to another worker meanwhile (a lost lease is thrown).
     /// - Parameter measured: the call's duration and errors are metrics of the API call (false for a listing
     ///   through the view, which measures its own listings).
-    private func call<T: Sendable>(_ name: String, _ held: HeldRoom, log: Logger, measured: Bool = true,
+    private func call<T: Sendable>(_ name: String, _ held: HeldRoom, log: RoomLogger, measured: Bool = true,
                                    _ body: () async throws -> T) async throws -> CallResult<T> {
         var retry = 0
         let clock = ContinuousClock()
