@@ -115,19 +115,19 @@ import TestSupport
         #expect(try await views.view(of: "sales").listing(room: "2") === sales && gateway.listings == 2)
     }
 
-    /// Max age 1 s: the use must come after half the max age and before the max age, 500 ms for the test's own
-    /// executor to schedule it.
+    /// Max age 4 s: the use must come after half the max age and before the max age, 2 s for the test's own
+    /// executor to schedule it (500 ms was missed once under the whole suite's start-up load).
     @Test func aUsePastHalfTheMaxAgeGetsTheViewAtOnceAndRefreshesItInTheBackground() async throws {
         try await withTaskExecutorPreference(QueueExecutor("AgentViewTests.refresh")) {
             let gateway = ControlledGateway(agentCount: 2)
-            let views = AgentViews(gateway: gateway, maxAgeMilliseconds: 1_000)
+            let views = AgentViews(gateway: gateway, maxAgeMilliseconds: 4_000)
             let view = views.view(of: Self.route)
             try await refreshing(views) {
                 let first = try await view.listing(room: "1")
                 #expect(try await view.listing(room: "2") === first)
                 #expect(gateway.listings == 1, "a use under half the max age asks for nothing")
                 gateway.close()
-                try await waitUntil(first, isOlderThan: .milliseconds(500))
+                try await waitUntil(first, isOlderThan: .milliseconds(2_000))
                 // The refresh is held at the gate: getting the listing proves the use did not wait for it.
                 #expect(try await unheld(view, room: "3", gateway) === first)
                 try await eventually(within: 30) { gateway.listings == 2 }
@@ -158,17 +158,17 @@ import TestSupport
         }
     }
 
-    /// Max age 200 ms: the last view serves up to 2 s after its start while listings fail.
+    /// Max age 400 ms: the last view serves up to 4 s after its start while listings fail.
     @Test func aFailedListingLeavesTheLastViewServingUntilTenTimesTheMaxAge() async throws {
         try await withTaskExecutorPreference(QueueExecutor("AgentViewTests.failure")) {
             let gateway = ControlledGateway(agentCount: 2)
-            let view = AgentViews(gateway: gateway, maxAgeMilliseconds: 200).view(of: Self.route)
+            let view = AgentViews(gateway: gateway, maxAgeMilliseconds: 400).view(of: Self.route)
             let first = try await view.listing(room: "1")
             gateway.failing = true
-            try await waitUntil(first, isOlderThan: .milliseconds(200))
+            try await waitUntil(first, isOlderThan: .milliseconds(400))
             #expect(try await view.listing(room: "2") === first, "the failure is not the room's: it gets the last view")
             #expect(gateway.listings == 2, "the use past the max age listed")
-            try await waitUntil(first, isOlderThan: .milliseconds(2_000))
+            try await waitUntil(first, isOlderThan: .milliseconds(4_000))
             await #expect(throws: ControlledGateway.Failure.self) { try await view.listing(room: "3") }
             #expect(gateway.listings == 3)
             // Once Qiscus answers again the view is listed afresh.

@@ -57,12 +57,12 @@ import Testing
         let expired = try await f.store.run(Reserve(room: "3", token: token, limit: 2, releaseWindowMilliseconds: 5,
                                           candidates: [AgentCandidate(id: 10, reportedLoad: 2)]))
         #expect(expired.code == .noCapacity, "a release older than the window is not subtracted")
-        let open = try await f.store.run(Reserve(room: "3", token: token, limit: 2, releaseWindowMilliseconds: 10_000,
+        let open = try await f.store.run(Reserve(room: "3", token: token, limit: 2, releaseWindowMilliseconds: 3_600_000,
                                        candidates: [AgentCandidate(id: 10, reportedLoad: 2)]))
         #expect(open.code == .reserved && open.agent == 10 && open.load == 2, "the freed slot serves at once")
         // Our own count still rules: the subtraction never goes below it.
         let token4 = try await f.claimed("4")
-        let full = try await f.store.run(Reserve(room: "4", token: token4, limit: 2, releaseWindowMilliseconds: 10_000,
+        let full = try await f.store.run(Reserve(room: "4", token: token4, limit: 2, releaseWindowMilliseconds: 3_600_000,
                                        candidates: [AgentCandidate(id: 10, reportedLoad: 0)]))
         #expect(full.code == .noCapacity)
     }

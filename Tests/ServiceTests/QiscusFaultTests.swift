@@ -79,7 +79,9 @@ import TestSupport
             let harness = try ServiceHarness(instances: 1, agents: 10, simulatorArguments: ["--rate-limit-rate", "0.3"],
                                              environment: ["QISCUS_MAX_ATTEMPTS": "12"])
             defer { harness.stop() }
-            let rooms = (1...8).map { String(4_200 + $0) }
+            // 20 rooms make at least 20 API calls (a shared agent view lists once for many rooms): a 0.3 rate of 429s
+            // misses every one of them with a chance of 0.7^20, under 0.1%.
+            let rooms = (1...20).map { String(4_200 + $0) }
             for room in rooms { try Self.allocate(harness, room) }
             #expect(try eventually(within: 30) { Set(try harness.simulatorReport().rooms.keys).isSuperset(of: rooms) })
             #expect(try Self.deadRooms(harness).isEmpty)
