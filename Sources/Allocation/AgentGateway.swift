@@ -38,8 +38,9 @@ public protocol GatewayFailure: Error, CustomStringConvertible {
     /// The fault is about the service, not the room (rejected credentials, an API that can not be reached):
     /// allocation pauses and rooms keep their place in line instead of going to the dead list.
     var isServiceFault: Bool { get }
-    /// The API answered and refused the call (e.g. 401, 429): it did nothing. An assign refused so is undone at
-    /// once; any other failed assign may have reached the API, so its reservation stays for the retry.
+    /// The API answered and refused the call (e.g. 401): it did nothing. A room whose every assign try was refused
+    /// so (right after this task reserved the agent) has its reservation undone at once when allocation pauses or
+    /// the instance stops; otherwise an assign may have reached the API, and the reservation stays for the retry.
     var refusedWithoutEffect: Bool { get }
 }
 

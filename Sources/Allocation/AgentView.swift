@@ -28,6 +28,9 @@ public final class AgentView: Sendable {
         case failed(any Error)
         /// The caller lists.
         case lead
+        /// The listing waited for failed for a reason of its own room (a refused room): ask again, and list for
+        /// this room if nobody else does.
+        case again
     }
 
     private struct State {
@@ -66,6 +69,18 @@ public final class AgentView: Sendable {
                 throw error
             }
         }
+        while true {
+            switch await use(room: room) {
+            case .listing(let listing): return listing
+            case .failed(let error): throw error
+            case .lead: return try await list(room: room)
+            case .again: continue
+            }
+        }
+    }
+
+    /// What a use of the view gets: the current listing, the outcome of the one in flight, or the lead of a new one.
+    private func use(room: String) async -> Outcome {
         let now = ContinuousClock.now
         var refreshAhead = false
         let outcome: Outcome = await withCheckedContinuation { continuation in
@@ -95,11 +110,7 @@ public final class AgentView: Sendable {
             if let immediate { continuation.resume(returning: immediate) }
         }
         if refreshAhead { requestRefresh(self) }
-        switch outcome {
-        case .listing(let listing): return listing
-        case .failed(let error): throw error
-        case .lead: return try await list(room: room)
-        }
+        return outcome
     }
 
     /// Lists ahead of expiry, unless a listing is in flight already or one finished since the ask. Errors are
@@ -117,7 +128,9 @@ public final class AgentView: Sendable {
     }
 
     /// The listing of the caller that set `inFlight`: publishes it (or, on failure, the last view while under
-    /// 10x the max age) to every waiter.
+    /// 10x the max age) to every waiter. A failure that is about the room listed for (not retryable and not a
+    /// fault of the service, e.g. a room Qiscus refuses) is that room's alone: it is thrown to the caller, the
+    /// waiters ask again for their own rooms, and the view is not marked failed.
     private func list(room: String) async throws -> AgentListing {
         let started = ContinuousClock.now
         let call = gateway.listingCall(of: route)
@@ -130,6 +143,10 @@ public final class AgentView: Sendable {
             GatewayMetrics.record(call, since: started, error: error)
         }
         let now = ContinuousClock.now
+        var aboutRoom = false
+        if case .failure(let error) = result, let failure = error as? GatewayFailure {
+            aboutRoom = !failure.isRetryable && !failure.isServiceFault
+        }
         let (served, waiters) = state.withLock { state -> (Result<AgentListing, any Error>, [CheckedContinuation<Outcome, Never>]) in
             state.inFlight = false
             state.refreshAsked = false
@@ -140,6 +157,7 @@ public final class AgentView: Sendable {
                 state.failedAt = nil
                 return (result, state.waiters)
             case .failure:
+                if aboutRoom { return (result, state.waiters) }
                 state.failedAt = now
                 if let current = state.current, current.age(at: now) < maxAge * 10 { return (.success(current), state.waiters) }
                 return (result, state.waiters)
@@ -148,7 +166,7 @@ public final class AgentView: Sendable {
         for waiter in waiters {
             switch served {
             case .success(let listing): waiter.resume(returning: .listing(listing))
-            case .failure(let error): waiter.resume(returning: .failed(error))
+            case .failure(let error): waiter.resume(returning: aboutRoom ? .again : .failed(error))
             }
         }
         return try served.get()

@@ -138,7 +138,6 @@ public struct AllocationWorker: Sendable {
                 return try await unsuccessful(listed, call: gateway.listingCall(of: route), held, agent: nil, log: log)
             }
             own = listing
-            Timer(label: "caa_agent_view_age_seconds", dimensions: [("route", route)]).record(duration: listing.age())
             if let overflow {
                 if case .success(let listing) = try await list(overflow.route, held, log: log) {
                     others = listing
@@ -147,7 +146,16 @@ public struct AllocationWorker: Sendable {
                     log.notice("the overflow route's agents could not be listed; only the room's own route is tried",
                                metadata: ["overflow": "\(overflow.route)"])
                 }
+                // The own view may have aged past its max age meanwhile: take it again (a lock while fresh).
+                if listing.age() >= views.maxAge, views.maxAge > .zero {
+                    let listed = try await list(route, held, log: log)
+                    guard case .success(let fresh) = listed else {
+                        return try await unsuccessful(listed, call: gateway.listingCall(of: route), held, agent: nil, log: log)
+                    }
+                    own = fresh
+                }
             }
+            Timer(label: "caa_agent_view_age_seconds", dimensions: [("route", route)]).record(duration: own?.age() ?? .zero)
         }
         let capacityDeliveries = wake.capacityDeliveries
         let (reservation, offered) = try await reserve(held, own: own, overflow: others, overflowRoute: overflow?.route)
@@ -266,8 +274,8 @@ public struct AllocationWorker: Sendable {
         switch result {
         case .success:
             return .leaseLost
-        case .stopping(let reason):
-            try await store.run(Rollback(room: room, token: token, agent: agent, to: .requeue, route: route))
+        case .stopping(let reason, let refused):
+            try await giveBack(held, agent: agent, undoable: agent == nil || (refused && reservedNow))
             return .requeued(reason: reason)
         case .serviceFault(let failure, let refused):
             let reason = "\(call): \(failure)"
@@ -275,13 +283,7 @@ public struct AllocationWorker: Sendable {
                 log.error("Qiscus fault about the service, not the room: allocation paused; rooms keep their place in line and webhooks are still stored; it resumes by itself once Qiscus answers",
                           metadata: ["reason": "\(reason)"])
             }
-            if agent == nil || (refused && reservedNow) {
-                // Nothing reached Qiscus (no assign yet, or the only one it refused, e.g. 401): back at its place
-                // at once.
-                try await store.run(Rollback(room: room, token: token, agent: agent, to: .requeue, route: route))
-            }
-            // Otherwise the assign may have reached Qiscus: the lease runs out instead, and the room comes back at
-            // its place keeping the reservation, so the same assign is repeated (idempotent).
+            try await giveBack(held, agent: agent, undoable: agent == nil || (refused && reservedNow))
             return .paused(reason: reason)
         case .failed(let failure):
             let reason = "\(call): \(failure)"
@@ -291,13 +293,27 @@ public struct AllocationWorker: Sendable {
         }
     }
 
+    /// Gives a room this task holds back to its place in line. `undoable`: nothing of it reached Qiscus (no assign
+    /// yet, or only assigns Qiscus refused right after this task reserved the agent): its reservation, if any, is
+    /// undone and it is back at once. Otherwise an assign may have reached Qiscus, so the room keeps its
+    /// reservation: its lease is cut to a millisecond and the next `recover.lua` (any instance, every second)
+    /// puts it back at its place holding the same agent, whose assign is then repeated (idempotent).
+    private func giveBack(_ held: HeldRoom, agent: Int?, undoable: Bool) async throws {
+        if undoable {
+            try await store.run(Rollback(room: held.room, token: held.token, agent: agent, to: .requeue, route: held.route))
+        } else {
+            try await store.run(Extend(room: held.room, token: held.token, leaseMilliseconds: 1))
+        }
+    }
+
+    /// What became of an API call with its retries. `refused` (stopping, service fault): every try was refused by
+    /// the API without effect (``GatewayFailure/refusedWithoutEffect``), so none can have reached Qiscus.
     enum CallResult<T: Sendable>: Sendable {
         case success(T)
         /// Not retryable, or out of tries.
         case failed(String)
-        case stopping(String)
+        case stopping(String, refused: Bool)
         /// A fault about the service (see ``GatewayFailure/isServiceFault``).
-        /// `refused`: the API refused the call, which changed nothing (``GatewayFailure/refusedWithoutEffect``).
         case serviceFault(String, refused: Bool)
     }
 
@@ -308,6 +324,7 @@ public struct AllocationWorker: Sendable {
     private func call<T: Sendable>(_ name: String, _ held: HeldRoom, log: RoomLogger, measured: Bool = true,
                                    _ body: () async throws -> T) async throws -> CallResult<T> {
         var retry = 0
+        var refused = true
         let clock = ContinuousClock()
         while true {
             let started = clock.now
@@ -320,16 +337,17 @@ public struct AllocationWorker: Sendable {
                 let failure = error as? GatewayFailure
                 let reason = failure?.description ?? "\(error)"
                 let serviceFault = failure?.isServiceFault == true
+                refused = refused && failure?.refusedWithoutEffect == true
                 retry += 1
                 guard failure?.isRetryable == true, retry < settings.retry.attempts, !(serviceFault && gate.isPaused) else {
-                    return serviceFault ? .serviceFault(reason, refused: failure?.refusedWithoutEffect == true) : .failed(reason)
+                    return serviceFault ? .serviceFault(reason, refused: refused) : .failed(reason)
                 }
                 let delay = settings.retry.delay(beforeRetry: retry, retryAfter: failure?.retryAfter)
                 log.notice("Qiscus call failed; retrying",
                            metadata: ["call": "\(name)", "reason": "\(reason)", "retry_in_s": "\(delay)"])
-                if Task.isShuttingDownGracefully { return .stopping(reason) }
+                if Task.isShuttingDownGracefully { return .stopping(reason, refused: refused) }
                 try await store.run(Extend(room: held.room, token: held.token, leaseMilliseconds: settings.leaseMilliseconds))
-                guard await pause(delay) else { return .stopping(reason) }
+                guard await pause(delay) else { return .stopping(reason, refused: refused) }
             }
         }
     }

@@ -18,6 +18,9 @@ public struct Housekeeper: Service, Sendable {
     let recoverInterval: Duration
     /// The longest the refresh of the agents of every route may take per reconcile tick (it is cancelled then).
     let refreshDeadline: Duration = .seconds(5)
+    /// The longest the listing of Qiscus's counts may take per reconcile tick (every page of a large contact
+    /// center), so a slow Qiscus never holds up the recovery of leases, which runs on this same loop.
+    let countsDeadline: Duration = .seconds(10)
     /// This instance's id and the fingerprint of its routes, announced every reconcile tick.
     let identity: (instance: String, routes: String)?
     let logger: Logger
@@ -118,29 +121,50 @@ public struct Housekeeper: Service, Sendable {
     func healLoads() async throws {
         let room = try await store.redis.execute(["ZRANGE", store.keys.assigned, "0", "0"]).array?.first?.string
         // Bounded, so a slow or unreachable Qiscus never holds up the recovery of leases on this same loop.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await gateway.refreshAgents(room: room) }
-            group.addTask { try? await Task.sleep(for: refreshDeadline) }
-            await group.next()
-            group.cancelAll()
-        }
+        _ = await Self.within(refreshDeadline) { await gateway.refreshAgents(room: room) }
         guard let room else { return }
+        let started = ContinuousClock.now
+        let listing = await Self.within(countsDeadline) { () async -> Result<[Int: Int], any Error> in
+            do { return .success(try await gateway.agentCounts(room: room)) } catch { return .failure(error) }
+        }
         let counts: [Int: Int]
-        do {
-            counts = try await gateway.agentCounts(room: room)
-        } catch {
+        switch listing {
+        case .success(let listed)?:
+            counts = listed
+        case .failure(let error)?:
             logger.notice("reconcile could not read agent counts", metadata: ["error": "\(error)"])
             return
+        case nil:
+            logger.notice("reconcile could not read agent counts in time", metadata: ["deadline": "\(countsDeadline)"])
+            return
         }
+        // A count read at the listing's start may be that old when the script runs: an agent counts as settled
+        // only if it was reserved before the settle time plus the listing's duration.
+        let elapsed = started.duration(to: .now)
+        let settle = min(86_400_000, settleMilliseconds + Int((elapsed / .milliseconds(1)).rounded(.up)))
         // Every listed agent, in calls of at most Reconcile.maxAgents (a contact center may list thousands).
         let listed = counts.sorted { $0.key < $1.key }
         for start in stride(from: 0, to: listed.count, by: Reconcile.maxAgents) {
             let part = Dictionary(uniqueKeysWithValues: listed[start..<min(listed.count, start + Reconcile.maxAgents)].map { ($0.key, $0.value) })
-            for healed in try await store.run(Reconcile(counts: part, settleMilliseconds: settleMilliseconds)).forgotten {
+            for healed in try await store.run(Reconcile(counts: part, settleMilliseconds: settle)).forgotten {
                 Counter(label: "caa_reconciled_rooms_total").increment()
                 logger.notice("healed a load Qiscus no longer counts (lost resolve webhook, or agent offline)",
                               metadata: ["agent": "\(healed.agent)", "room": "\(healed.room)"])
             }
+        }
+    }
+
+    /// The value of `body`, or nil when it takes longer than `deadline` (it is cancelled then).
+    static func within<T: Sendable>(_ deadline: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
+        await withTaskGroup(of: T?.self) { group in
+            group.addTask { await body() }
+            group.addTask {
+                try? await Task.sleep(for: deadline)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 }

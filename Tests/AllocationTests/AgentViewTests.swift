@@ -200,6 +200,37 @@ import TestSupport
         #expect(listing.agents.count == 2 && gateway.listings == 2, "the next use lists again")
     }
 
+    /// A listing Qiscus refuses for its room (not retryable, not a fault of the service) is that room's alone:
+    /// the rooms waiting for it list again for themselves, and the view is not taken for failing.
+    @Test func aListingRefusedForItsRoomFailsOnlyThatRoom() async throws {
+        let gateway = ControlledGateway(agentCount: 2)
+        let view = AgentViews(gateway: gateway, maxAgeMilliseconds: 60_000).view(of: Self.route)
+        gateway.refusedRooms = ["0"]
+        gateway.close()
+        let leader = Task { try await view.listing(room: "0") }
+        try await eventually(within: 30) { gateway.listings == 1 }
+        let started = Tally()
+        let waiters = Task {
+            await withTaskGroup(of: Result<AgentListing, any Error>.self) { group in
+                for index in 1...5 {
+                    group.addTask {
+                        started.add()
+                        do { return .success(try await view.listing(room: String(index))) } catch { return .failure(error) }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        try await eventually(within: 30) { started.value == 5 }
+        try await Task.sleep(for: .milliseconds(50))
+        gateway.open()
+        await #expect(throws: ControlledGateway.Failure.self) { try await leader.value }
+        let results = await waiters.value
+        #expect(results.count == 5)
+        for result in results { #expect((try? result.get())?.agents.count == 2, "a waiter lists for its own room") }
+        #expect((2...6).contains(gateway.listings), "the waiters listed again for their own rooms")
+    }
+
     @Test func maxAgeZeroListsForEveryUse() async throws {
         let gateway = ControlledGateway(agentCount: 2)
         let views = AgentViews(gateway: gateway, maxAgeMilliseconds: 0)

@@ -15,7 +15,16 @@ import TestSupport
         let retryAfter: Double?
         let kind: String
         var isServiceFault = false
+        var refusedWithoutEffect = false
         var description: String { "scripted \(kind)" }
+
+        init(isRetryable: Bool, retryAfter: Double?, kind: String, isServiceFault: Bool = false, refused: Bool = false) {
+            self.isRetryable = isRetryable
+            self.retryAfter = retryAfter
+            self.kind = kind
+            self.isServiceFault = isServiceFault
+            refusedWithoutEffect = refused
+        }
     }
 
     /// Answers from a script: agents to list, and one result per assign call (success when the script ran out).
@@ -121,7 +130,9 @@ import TestSupport
         #expect(try await f.snapshot().dead == ["1"])
     }
 
-    @Test func stoppingDuringBackoffRequeuesAtTheHead() async throws {
+    /// The assign timed out, so it may have reached Qiscus: the room keeps its agent. Its lease is cut short,
+    /// and the next recover (any instance's, every second) puts it back at the head holding that agent.
+    @Test func stoppingDuringBackoffGivesTheRoomBackKeepingItsAgent() async throws {
         let f = try StoreFixture()
         try await f.enqueue("1")
         try await f.enqueue("2")
@@ -139,6 +150,52 @@ import TestSupport
             try await worker(f, StopOnAssign(stop: trigger), settings: WorkerSettings(retry: Self.fastRetry)).step()
         }
         #expect(outcome == .requeued(reason: "scripted timeout"))
+        let given = try await f.snapshot()
+        #expect(given.queue == ["2"] && given.loads == [7: 1] && given.agents == ["1": 7] && given.leased == ["1"])
+        try await Task.sleep(for: .milliseconds(5))
+        #expect(try await f.store.run(Recover(batch: 5)).rooms == ["1"], "the lease ended a millisecond later")
+        let back = try await f.snapshot()
+        #expect(back.queue == ["1", "2"] && back.loads == [7: 1] && back.agents == ["1": 7])
+    }
+
+    /// The first try of the assign timed out (it may have reached Qiscus), the second was refused (401): the
+    /// room must keep its agent, whatever the last try said.
+    @Test func aRefusedRetryOfAnAssignThatMayHaveReachedQiscusKeepsTheAgent() async throws {
+        let f = try StoreFixture()
+        try await f.enqueue("1")
+        let gateway = ScriptedGateway(agents: [.init(id: 7, reportedLoad: 0)], assignResults: [
+            Failure(isRetryable: true, retryAfter: nil, kind: "timeout", isServiceFault: true),
+            Failure(isRetryable: false, retryAfter: nil, kind: "unauthorized", isServiceFault: true, refused: true),
+        ])
+        let outcome = try await worker(f, gateway).step()
+        #expect(outcome == .paused(reason: "assign_agent: scripted unauthorized"))
+        #expect(gateway.assigns.count == 2)
+        let snapshot = try await f.snapshot()
+        #expect(snapshot.loads == [7: 1] && snapshot.agents == ["1": 7], "the reservation stays for the repeated assign")
+        try await Task.sleep(for: .milliseconds(5))
+        #expect(try await f.store.run(Recover(batch: 5)).rooms == ["1"], "back in line within the next recover")
+    }
+
+    /// Every try of the assign was refused without effect (401) right after this task reserved the agent:
+    /// nothing reached Qiscus, so the reservation is undone and the room is back at the head at once.
+    @Test func stoppingAfterRefusedAssignsRequeuesAtTheHeadAndFreesTheAgent() async throws {
+        let f = try StoreFixture()
+        try await f.enqueue("1")
+        try await f.enqueue("2")
+        final class RefuseOnAssign: AgentGateway {
+            let stop: GracefulShutdownTestTrigger
+            init(stop: GracefulShutdownTestTrigger) { self.stop = stop }
+            func onlineAgents(room: String, route: String) async throws -> [AgentCandidate] { [.init(id: 7, reportedLoad: 0)] }
+            func agentCounts(room: String) async throws -> [Int: Int] { [:] }
+            func assign(room: String, agent: Int) async throws {
+                stop.triggerGracefulShutdown()
+                throw Failure(isRetryable: true, retryAfter: nil, kind: "rate_limited", refused: true)
+            }
+        }
+        let outcome = try await testGracefulShutdown { trigger in
+            try await worker(f, RefuseOnAssign(stop: trigger), settings: WorkerSettings(retry: Self.fastRetry)).step()
+        }
+        #expect(outcome == .requeued(reason: "scripted rate_limited"))
         let snapshot = try await f.snapshot()
         #expect(snapshot.queue == ["1", "2"] && snapshot.loads.isEmpty && snapshot.leased.isEmpty)
     }

@@ -22,6 +22,7 @@ final class ControlledGateway: AgentGateway {
         var open = true
         var held: [CheckedContinuation<Void, Never>] = []
         var failing = false
+        var refusedRooms: Set<String> = []
         var assignResults: [Failure?]
         var assigns: [(room: String, agent: Int)] = []
     }
@@ -50,6 +51,12 @@ final class ControlledGateway: AgentGateway {
         set { state.withLock { $0.failing = newValue } }
     }
 
+    /// Rooms whose listing Qiscus refuses (a non-retryable `rejected`, about the room).
+    var refusedRooms: Set<String> {
+        get { state.withLock { $0.refusedRooms } }
+        set { state.withLock { $0.refusedRooms = newValue } }
+    }
+
     /// Listings started from now on wait until ``open()``.
     func close() { state.withLock { $0.open = false } }
 
@@ -74,11 +81,12 @@ final class ControlledGateway: AgentGateway {
             }
             if pass { continuation.resume() }
         }
-        let (agents, failing) = state.withLock { state in
+        let (agents, failing, refused) = state.withLock { state in
             state.inFlight -= 1
-            return (state.agents, state.failing)
+            return (state.agents, state.failing, state.refusedRooms.contains(room))
         }
         if failing { throw Failure(isRetryable: true, kind: "unreachable") }
+        if refused { throw Failure(kind: "rejected") }
         return agents
     }
 
