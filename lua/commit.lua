@@ -5,7 +5,8 @@
 -- On LEASE_LOST the caller must NOT roll back: the room went back to the queue with its reservation, and
 -- the next claimer repeats the same idempotent assign call and commits.
 --
--- Under OOM: runs (allow-oom): Qiscus has assigned the room, refusing strands it in flight; nets no growth.
+-- Under OOM: runs (allow-oom): Qiscus has assigned the room, refusing strands it in flight; nets no growth
+-- but for the route's minute ring (bounded: at most 60 x 14 small fields per route).
 --
 -- KEYS[1] state  hash  room -> q | f | a | d
 -- KEYS[2] lease  zset  room -> lease deadline (ms)
@@ -15,9 +16,13 @@
 -- KEYS[6] assigned zset  room -> agent id (score) of every room in state a: an agent's rooms by ZRANGEBYSCORE
 -- KEYS[7] route  hash  room -> its route, when not 'default'
 -- KEYS[8] served hash  route -> rooms assigned in it, ever (per-route status and metrics)
+-- KEYS[9] stats  hash  the minute ring of the route in ARGV[4] (lib/stats.lua): rooms served and their waits
+--                      per minute over the last hour
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] owner token (from claim.lua)
 -- ARGV[3] agent id the room was assigned to (1-20 digits)
+-- ARGV[4] the route whose ring KEYS[9] is (1-32 of a-z 0-9 _ -): the room is counted there when it is the
+--         room's route (a room rerouted meanwhile is counted in served only)
 --
 -- Returns:
 --   1  COMMITTED          {1, ms}  the room is assigned to the agent; the lease is gone; ms = time from
@@ -28,9 +33,11 @@
 --  -1  INVALID            {-1, message}  bad arguments: nothing changed
 --- @include "lib/args.lua"
 --- @include "lib/time.lua"
+--- @include "lib/route.lua"
+--- @include "lib/stats.lua"
 
-local room, token, agent = ARGV[1], ARGV[2], ARGV[3]
-local invalid = room_error(room) or token_error(token) or agent_error(agent)
+local room, token, agent, ring = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local invalid = room_error(room) or token_error(token) or agent_error(agent) or route_error(ring)
 if invalid then return {-1, invalid} end
 
 local state = redis.call('HGET', KEYS[1], room)
@@ -46,11 +53,14 @@ redis.call('HSET', KEYS[1], room, 'a')
 redis.call('ZADD', KEYS[6], agent, room)
 redis.call('ZREM', KEYS[2], room)
 redis.call('HDEL', KEYS[3], room)
-redis.call('HINCRBY', KEYS[8], redis.call('HGET', KEYS[7], room) or 'default', 1)
+local route = redis.call('HGET', KEYS[7], room) or 'default'
+redis.call('HINCRBY', KEYS[8], route, 1)
+local now = now_us()
 local since = tonumber(redis.call('HGET', KEYS[5], room) or '')
 local waited = -1
 if since then
-  waited = math.floor((now_us() - since) / 1000)
+  waited = math.floor((now - since) / 1000)
   redis.call('HDEL', KEYS[5], room)
 end
+if route == ring then record_served(9, math.floor(now / 1000), waited) end
 return {1, waited}

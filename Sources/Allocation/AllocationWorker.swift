@@ -250,7 +250,7 @@ public struct AllocationWorker: Sendable {
         checkpoint(.assigned)
         // A lost lease here is thrown and never rolled back: the room was recovered (the next claimer repeats the
         // same assign) or resolved meanwhile.
-        let commit = try await store.run(Commit(room: room, token: token, agent: agent))
+        let commit = try await store.run(Commit(room: room, token: token, agent: agent, route: held.route))
         checkpoint(.committed)
         switch commit.code {
         case .committed:

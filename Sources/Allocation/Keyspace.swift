@@ -21,13 +21,19 @@ public struct Keyspace: Sendable, Equatable {
     /// The name (last part) of each key of the app.
     public enum Name: String, Sendable, CaseIterable {
         case queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned, touched, freed
-        case route, routes, served, limit, paused, agents, seen, instances
+        case route, routes, served, limit, paused, agents, seen, instances, stats
     }
 
     /// The queue of a route: `queue` for `default` (the key of the versions before routes, so their rooms
     /// stay in line), `queue:<route>` for any other.
     public func queue(route: String) -> String {
         route == Self.defaultRoute ? queue : key("queue:\(route)")
+    }
+
+    /// The minute ring of a route (rooms served and their waits over the last hour, `lib/stats.lua`): `stats` for
+    /// `default`, `stats:<route>` for any other.
+    public func stats(route: String) -> String {
+        route == Self.defaultRoute ? stats : key("stats:\(route)")
     }
 
     /// The route every room without a route of its own belongs to.
@@ -84,6 +90,8 @@ public struct Keyspace: Sendable, Equatable {
     public var seen: String { key("seen") }
     /// hash instance id -> `<ms>:<fingerprint of its routes>`.
     public var instances: String { key("instances") }
+    /// hash: the minute ring of route `default` (``stats(route:)``).
+    public var stats: String { key("stats") }
 
     /// never exists: the readiness probe's `LPUSHX` onto it asks whether Redis takes writes, changing nothing.
     public var probe: String { key("probe") }
@@ -91,8 +99,9 @@ public struct Keyspace: Sendable, Equatable {
     /// Every fixed key of the app (the queues of routes other than `default` come on top: ``all(routes:)``).
     public var all: [String] { Name.allCases.map { self[$0] } }
 
-    /// Every key of the app with the queues of these routes.
+    /// Every key of the app with the queues and minute rings of these routes.
     public func all(routes: [String]) -> [String] {
-        all + routes.filter { $0 != Self.defaultRoute }.map { queue(route: $0) }
+        let others = routes.filter { $0 != Self.defaultRoute }
+        return all + others.map { queue(route: $0) } + others.map { stats(route: $0) }
     }
 }

@@ -16,19 +16,26 @@ public struct Commit: AllocationScript {
     }
 
     public static let name = "commit"
-    public static let keys: [Keyspace.Name] = [.state, .lease, .owner, .agent, .since, .assigned, .route, .served]
+    public static let keys: [Keyspace.Name] = [.state, .lease, .owner, .agent, .since, .assigned, .route, .served, .stats]
 
     public var room: String
     public var token: String
     public var agent: Int
+    /// The room's route (from its claim), whose minute ring counts it.
+    public var route: String
 
-    public init(room: String, token: String, agent: Int) {
+    public init(room: String, token: String, agent: Int, route: String = Keyspace.defaultRoute) {
         self.room = room
         self.token = token
         self.agent = agent
+        self.route = route
     }
 
-    public func arguments(wakeCap: Int) -> [String] { [room, token, String(agent)] }
+    public func keys(in keyspace: Keyspace) -> [String] {
+        Self.keys.map { $0 == .stats ? keyspace.stats(route: route) : keyspace[$0] }
+    }
+
+    public func arguments(wakeCap: Int) -> [String] { [room, token, String(agent), route] }
 
     public static func outcome(of reply: ScriptReply<Code>) -> Outcome {
         Outcome(code: reply.code, waitedMilliseconds: reply.int(0).flatMap { $0 >= 0 ? $0 : nil })

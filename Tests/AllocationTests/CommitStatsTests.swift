@@ -1,0 +1,102 @@
+import Allocation
+import Foundation
+import Redis
+import Testing
+
+/// The minute ring `commit.lua` keeps per route (`lua/lib/stats.lua`), and its reader
+/// (`AllocationStore.servedMinutes(route:count:)`).
+@Suite struct CommitStatsTests {
+    /// The current minute by the Redis clock, and its slot in the ring.
+    func minuteNow(_ f: StoreFixture) async throws -> (minute: Int, slot: String) {
+        let now = try #require(try await f.redis.execute(["TIME"]).timeMicroseconds)
+        let minute = now / 60_000_000
+        return (minute, String(minute % 60))
+    }
+
+    @Test func aCommitCountsTheRoomAndItsWaitInTheCurrentMinuteOfItsRoute() async throws {
+        let f = try StoreFixture()
+        let token = try await f.claimed("1")
+        #expect(try await f.reserve("1", token: token, [(5, 0)]).code == .reserved)
+        let commit = try await f.store.run(Commit(room: "1", token: token, agent: 5))
+        let waited = try #require(commit.waitedMilliseconds)
+        let minutes = try await f.store.servedMinutes(route: Keyspace.defaultRoute)
+        #expect(minutes.count == 60)
+        let last = try #require(minutes.last)
+        #expect(last.served == 1)
+        let bucket = RouteMinute.waitBounds.firstIndex { waited <= $0 } ?? RouteMinute.waitBounds.count
+        #expect(last.waits.enumerated().allSatisfy { $0.element == ($0.offset == bucket ? 1 : 0) }, "\(last.waits), waited \(waited) ms")
+        #expect(minutes.dropLast().allSatisfy { $0.served == 0 && $0.waits.allSatisfy { $0 == 0 } })
+        #expect(zip(minutes, minutes.dropFirst()).allSatisfy { $1.minute == $0.minute + 1 }, "consecutive minutes, oldest first")
+        #expect(last.waitAtMost(0.5) == RouteMinute.waitBounds[bucket])
+    }
+
+    @Test func aSlotHoldingAnOlderMinuteIsClearedBeforeItCounts() async throws {
+        let f = try StoreFixture()
+        let token = try await f.claimed("1")
+        _ = try await f.reserve("1", token: token, [(5, 0)])
+        let (minute, slot) = try await minuteNow(f)
+        // The same slot an hour ago: 7 rooms, 4 of them after long waits.
+        _ = try await f.redis.execute(["HSET", f.keys.stats, "\(slot):m", String(minute - 60), "\(slot):n", "7",
+                                       "\(slot):b1", "3", "\(slot):b12", "4"])
+        _ = try await f.store.run(Commit(room: "1", token: token, agent: 5))
+        let fields = try await f.redis.execute(["HGETALL", f.keys.stats]).fields
+        let now = try await minuteNow(f)
+        guard now.minute == minute else { return } // the minute turned during the test: nothing to compare
+        #expect(fields["\(slot):m"] == String(minute) && fields["\(slot):n"] == "1")
+        #expect(fields["\(slot):b12"] == nil, "the hour-old counts are gone")
+        #expect(fields["\(slot):b1"] == "1", "a wait of a few ms is in the first bucket")
+        #expect(try await f.store.servedMinutes(route: Keyspace.defaultRoute, count: 1) == [
+            RouteMinute(minute: minute, served: 1, waits: [1] + Array(repeating: 0, count: 11)),
+        ])
+    }
+
+    @Test func aRoomOfAnotherRouteCountsInItsRoutesRingOnly() async throws {
+        let f = try StoreFixture(routes: [Keyspace.defaultRoute, "sales"])
+        let token = try await f.claimed("1", route: "sales")
+        _ = try await f.reserve("1", token: token, [(5, 0)])
+        _ = try await f.store.run(Commit(room: "1", token: token, agent: 5, route: "sales"))
+        #expect(try await f.store.servedMinutes(route: "sales").last?.served == 1)
+        #expect(try await f.store.servedMinutes(route: Keyspace.defaultRoute).allSatisfy { $0.served == 0 })
+        #expect(try await f.redis.execute(["EXISTS", f.keys.stats]).int == 0)
+    }
+
+    /// The ring of ARGV[4] counts the room only when that is the room's route (it may have been rerouted
+    /// meanwhile): `served` counts it in any case.
+    @Test func aRingOfAnotherRouteThanTheRoomsIsLeftAlone() async throws {
+        let f = try StoreFixture(routes: [Keyspace.defaultRoute, "sales"])
+        let token = try await f.claimed("1")
+        _ = try await f.reserve("1", token: token, [(5, 0)])
+        #expect(try await f.store.run(Commit(room: "1", token: token, agent: 5, route: "sales")).code == .committed)
+        #expect(try await f.redis.execute(["EXISTS", f.keys.stats(route: "sales")]).int == 0)
+        #expect(try await f.redis.execute(["HGET", f.keys.served, Keyspace.defaultRoute]).string == "1")
+    }
+
+    @Test func aRoomWithoutAKnownArrivalCountsAsServedWithoutAWait() async throws {
+        let f = try StoreFixture()
+        let token = try await f.claimed("1")
+        _ = try await f.reserve("1", token: token, [(5, 0)])
+        _ = try await f.redis.execute(["HDEL", f.keys.since, "1"])
+        #expect(try await f.store.run(Commit(room: "1", token: token, agent: 5)).waitedMilliseconds == nil)
+        let last = try #require(try await f.store.servedMinutes(route: Keyspace.defaultRoute).last)
+        #expect(last.served == 1 && last.waits.allSatisfy { $0 == 0 } && last.waitAtMost(0.5) == nil)
+    }
+
+    @Test(arguments: [["1", "t", "5"], ["1", "t", "5", ""], ["1", "t", "5", "Sales"], ["1", "t", "5", "a b"]])
+    func aBadRouteIsRefusedWithoutWriting(arguments: [String]) async throws {
+        let f = try StoreFixture()
+        let token = try await f.claimed("1")
+        _ = try await f.reserve("1", token: token, [(5, 0)])
+        var arguments = arguments
+        arguments[1] = token
+        try await f.expectRefusal(Commit.self, arguments, mentioning: "route")
+    }
+
+    @Test func percentilesComeFromTheBuckets() {
+        let minute = RouteMinute(minute: 1, served: 10, waits: [5, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+        #expect(minute.waitAtMost(0.5) == 1_000)
+        #expect(minute.waitAtMost(0.8) == 2_000)
+        #expect(minute.waitAtMost(0.9) == 5_000)
+        #expect(minute.waitAtMost(0.95) == nil, "beyond the last bound")
+        #expect(RouteMinute(minute: 1).waitAtMost(0.5) == nil)
+    }
+}
