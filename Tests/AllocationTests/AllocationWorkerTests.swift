@@ -52,6 +52,23 @@ import TestSupport
         }
     }
 
+    /// Lists agent 7; its assign starts a graceful shutdown and fails with `failure` (retryable: the worker
+    /// is between retries when it learns of the shutdown).
+    final class StopOnAssign: AgentGateway {
+        let stop: GracefulShutdownTestTrigger
+        let failure: Failure
+        init(stop: GracefulShutdownTestTrigger, failure: Failure) {
+            self.stop = stop
+            self.failure = failure
+        }
+        func onlineAgents(room: String, route: String) async throws -> [AgentCandidate] { [.init(id: 7, reportedLoad: 0)] }
+        func agentCounts(room: String) async throws -> [Int: Int] { [:] }
+        func assign(room: String, agent: Int) async throws {
+            stop.triggerGracefulShutdown()
+            throw failure
+        }
+    }
+
     static let fastRetry = RetryPolicy(attempts: 3, baseDelay: 0.001, maxDelay: 0.01)
 
     func worker(_ f: StoreFixture, _ gateway: any AgentGateway, wake: WakeSignal = WakeSignal(),
@@ -136,18 +153,9 @@ import TestSupport
         let f = try StoreFixture()
         try await f.enqueue("1")
         try await f.enqueue("2")
-        final class StopOnAssign: AgentGateway {
-            let stop: GracefulShutdownTestTrigger
-            init(stop: GracefulShutdownTestTrigger) { self.stop = stop }
-            func onlineAgents(room: String, route: String) async throws -> [AgentCandidate] { [.init(id: 7, reportedLoad: 0)] }
-            func agentCounts(room: String) async throws -> [Int: Int] { [:] }
-            func assign(room: String, agent: Int) async throws {
-                stop.triggerGracefulShutdown()
-                throw Failure(isRetryable: true, retryAfter: nil, kind: "timeout")
-            }
-        }
         let outcome = try await testGracefulShutdown { trigger in
-            try await worker(f, StopOnAssign(stop: trigger), settings: WorkerSettings(retry: Self.fastRetry)).step()
+            let gateway = StopOnAssign(stop: trigger, failure: Failure(isRetryable: true, retryAfter: nil, kind: "timeout"))
+            return try await worker(f, gateway, settings: WorkerSettings(retry: Self.fastRetry)).step()
         }
         #expect(outcome == .requeued(reason: "scripted timeout"))
         let given = try await f.snapshot()
@@ -183,18 +191,9 @@ import TestSupport
         let f = try StoreFixture()
         try await f.enqueue("1")
         try await f.enqueue("2")
-        final class RefuseOnAssign: AgentGateway {
-            let stop: GracefulShutdownTestTrigger
-            init(stop: GracefulShutdownTestTrigger) { self.stop = stop }
-            func onlineAgents(room: String, route: String) async throws -> [AgentCandidate] { [.init(id: 7, reportedLoad: 0)] }
-            func agentCounts(room: String) async throws -> [Int: Int] { [:] }
-            func assign(room: String, agent: Int) async throws {
-                stop.triggerGracefulShutdown()
-                throw Failure(isRetryable: true, retryAfter: nil, kind: "rate_limited", refused: true)
-            }
-        }
         let outcome = try await testGracefulShutdown { trigger in
-            try await worker(f, RefuseOnAssign(stop: trigger), settings: WorkerSettings(retry: Self.fastRetry)).step()
+            let gateway = StopOnAssign(stop: trigger, failure: Failure(isRetryable: true, retryAfter: nil, kind: "rate_limited", refused: true))
+            return try await worker(f, gateway, settings: WorkerSettings(retry: Self.fastRetry)).step()
         }
         #expect(outcome == .requeued(reason: "scripted rate_limited"))
         let snapshot = try await f.snapshot()
