@@ -8,8 +8,12 @@ extension AllocationStore {
         guard let now = try RedisClient.checked(replies[0]).timeMicroseconds else {
             throw RedisError.unexpectedReply("TIME")
         }
-        let fields = try RedisClient.checked(replies[1]).fields
-        let current = Int(now / 60_000_000)
+        return Self.minutes(of: try RedisClient.checked(replies[1]).fields, nowMicroseconds: now, count: count)
+    }
+
+    /// The last `count` minutes of a ring read with `HGETALL`, the minute of `nowMicroseconds` last.
+    static func minutes(of fields: [String: String], nowMicroseconds now: Int, count: Int = 60) -> [RouteMinute] {
+        let current = now / 60_000_000
         return (current - min(max(count, 1), 60) + 1 ... current).map { minute in
             let slot = String(minute % 60)
             guard fields["\(slot):m"].flatMap({ Int($0) }) == minute else { return RouteMinute(minute: minute) }

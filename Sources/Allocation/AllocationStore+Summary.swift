@@ -31,28 +31,30 @@ extension AllocationStore {
     // MARK: - Commands and decoding, once
 
     /// Rooms in flight, dead rooms, loads, rooms served per route and the clock, then per route its queue's length
-    /// and head.
+    /// and head and its minute ring.
     private var summaryCommands: [[String]] {
         [["ZCARD", keys.lease], ["ZCARD", keys.dead], ["HGETALL", keys.load], ["HGETALL", keys.served], ["TIME"]]
             + routes.flatMap { route in
-                [["ZCARD", keys.queue(route: route)], ["ZRANGE", keys.queue(route: route), "0", "0", "WITHSCORES"]]
+                [["ZCARD", keys.queue(route: route)], ["ZRANGE", keys.queue(route: route), "0", "0", "WITHSCORES"],
+                 ["HGETALL", keys.stats(route: route)]]
             }
     }
 
     private func summary(from replies: [RedisReply]) throws -> StoreSummary {
         let results = try replies.map { try RedisClient.checked($0) }
-        guard results.count == 5 + 2 * routes.count else { throw RedisError.unexpectedReply("the summary") }
+        guard results.count == 5 + 3 * routes.count else { throw RedisError.unexpectedReply("the summary") }
         let loads = Self.counts(results[2]).reduce(into: [Int: Int]()) { loads, entry in
             if let agent = Int(entry.key) { loads[agent] = entry.value }
         }
         let served = Self.counts(results[3])
         let nowMicroseconds = results[4].timeMicroseconds
         let lines = routes.enumerated().map { index, route in
-            let arrival = results[6 + 2 * index].pairs.first.flatMap { Double($0.1) }
+            let arrival = results[6 + 3 * index].pairs.first.flatMap { Double($0.1) }
             var waited: Int?
             if let arrival, let nowMicroseconds { waited = max(0, (nowMicroseconds - Int(arrival)) / 1000) }
-            return RouteSummary(name: route, queued: Int(results[5 + 2 * index].int ?? 0), oldestWaitMilliseconds: waited,
-                                served: served[route] ?? 0)
+            let hour = nowMicroseconds.map { RouteMinute.total(Self.minutes(of: results[7 + 3 * index].fields, nowMicroseconds: $0)) }
+            return RouteSummary(name: route, queued: Int(results[5 + 3 * index].int ?? 0), oldestWaitMilliseconds: waited,
+                                served: served[route] ?? 0, lastHour: hour)
         }
         return StoreSummary(queued: lines.map(\.queued).reduce(0, +), inFlight: Int(results[0].int ?? 0),
                             dead: Int(results[1].int ?? 0), loads: loads, routes: lines)

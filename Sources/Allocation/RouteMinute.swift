@@ -1,6 +1,6 @@
 /// One minute of a route's ring (`lua/lib/stats.lua`, written by `commit.lua`): the rooms served in it and
 /// how long they had waited, for charts of the last hour that every instance draws alike.
-public struct RouteMinute: Sendable, Equatable {
+public struct RouteMinute: Sendable, Equatable, Codable {
     /// Upper bounds of the wait buckets in ms, as `WAIT_BOUNDS` in `lua/lib/stats.lua`; one more bucket counts
     /// longer waits.
     public static let waitBounds = [1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000]
@@ -16,6 +16,15 @@ public struct RouteMinute: Sendable, Equatable {
         self.minute = minute
         self.served = served
         self.waits = waits
+    }
+
+    /// The minutes added up into one (rooms served and waits of the whole span), at the last minute.
+    public static func total(_ minutes: [RouteMinute]) -> RouteMinute {
+        var waits = Array(repeating: 0, count: waitBounds.count + 1)
+        for minute in minutes {
+            for (index, count) in minute.waits.enumerated() where index < waits.count { waits[index] += count }
+        }
+        return RouteMinute(minute: minutes.last?.minute ?? 0, served: minutes.map(\.served).reduce(0, +), waits: waits)
     }
 
     /// The bucket bound (ms) under which at least `fraction` of the rooms with a known wait were served: p50 is

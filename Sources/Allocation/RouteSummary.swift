@@ -7,11 +7,14 @@ public struct RouteSummary: Sendable, Equatable, Codable {
     public var oldestWaitMilliseconds: Int?
     /// Rooms assigned in the route, ever (every instance's).
     public var served: Int
+    /// The last 60 minutes of the route's ring added up: rooms served and their waits (every instance's).
+    public var lastHour: RouteMinute?
 
-    public init(name: String, queued: Int = 0, oldestWaitMilliseconds: Int? = nil, served: Int = 0) {
+    public init(name: String, queued: Int = 0, oldestWaitMilliseconds: Int? = nil, served: Int = 0, lastHour: RouteMinute? = nil) {
         self.name = name
         self.queued = queued
         self.oldestWaitMilliseconds = oldestWaitMilliseconds
         self.served = served
+        self.lastHour = lastHour
     }
 }

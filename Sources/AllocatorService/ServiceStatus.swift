@@ -32,6 +32,11 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         public let queueLength: Int
         public let oldestWaitMilliseconds: Int?
         public let served: Int
+        /// Rooms served in the last 60 minutes, and the wait under which half and 95% of them were served (the
+        /// bound of the wait bucket, ms; absent without waits or beyond the last bucket's 30 minutes).
+        public let servedLastHour: Int?
+        public let waitP50LastHour: Int?
+        public let waitP95LastHour: Int?
         public let waitingForCapacity: Bool?
         /// Online agents the last listing of the route returned in this instance (absent before the first).
         public let listedAgents: Int?
@@ -44,6 +49,9 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
             case unknownDivisions = "unknown_division_ids"
             case queueLength = "queue_length"
             case oldestWaitMilliseconds = "oldest_wait_ms"
+            case servedLastHour = "served_last_hour"
+            case waitP50LastHour = "wait_p50_ms_last_hour"
+            case waitP95LastHour = "wait_p95_ms_last_hour"
             case waitingForCapacity = "waiting_for_capacity"
         }
     }
@@ -68,7 +76,9 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         routes = summary.routes.map { route in
             let line = health?(route.name)
             return Route(name: route.name, queueLength: route.queued, oldestWaitMilliseconds: route.oldestWaitMilliseconds,
-                         served: route.served, waitingForCapacity: parked.map { $0.contains(route.name) },
+                         served: route.served, servedLastHour: route.lastHour?.served,
+                         waitP50LastHour: route.lastHour?.waitAtMost(0.5), waitP95LastHour: route.lastHour?.waitAtMost(0.95),
+                         waitingForCapacity: parked.map { $0.contains(route.name) },
                          listedAgents: line?.listedAgents,
                          unknownDivisions: line.flatMap { $0.unknownDivisions.isEmpty ? nil : $0.unknownDivisions })
         }

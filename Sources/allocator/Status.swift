@@ -30,7 +30,10 @@ struct Status: AsyncParsableCommand {
         if summary.routes.count > 1 {
             for route in summary.routes {
                 let wait = route.oldestWaitMilliseconds.map { String(format: "  oldest waiting %.1f s", Double($0) / 1000) } ?? ""
-                print("route \(route.name): queued \(route.queued)  served \(route.served)\(wait)")
+                let hour = route.lastHour.map { hour in
+                    "  last hour \(hour.served)" + (hour.waitAtMost(0.5).map { ", half within \($0 / 1000) s" } ?? "")
+                } ?? ""
+                print("route \(route.name): queued \(route.queued)  served \(route.served)\(hour)\(wait)")
             }
         }
         for (agent, load) in summary.loads.sorted(by: { $0.key < $1.key }) { print("agent \(agent): \(load)") }

@@ -95,6 +95,29 @@ import Testing
         try await f.expectRefusal(Commit.self, arguments, mentioning: "route")
     }
 
+    /// The store's summary (`/v1/status`, `allocator status`) adds each route's last hour up.
+    @Test func theSummaryAddsUpEachRoutesLastHour() async throws {
+        let f = try StoreFixture(routes: [Keyspace.defaultRoute, "sales"])
+        for room in ["1", "2"] {
+            let token = try await f.claimed(room, route: "sales")
+            _ = try await f.reserve(room, token: token, [(5, 0)])
+            _ = try await f.store.run(Commit(room: room, token: token, agent: 5, route: "sales"))
+        }
+        let (minute, slot) = try await minuteNow(f)
+        // Half an hour ago: 3 rooms that waited over ten minutes; two hours ago (an hour-old slot): not counted.
+        let older = (minute - 30) % 60, stale = (minute - 120) % 60
+        _ = try await f.redis.execute(["HSET", f.keys.stats(route: "sales"), "\(older):m", String(minute - 30), "\(older):n", "3",
+                                       "\(older):b11", "3"])
+        if String(stale) != slot {
+            _ = try await f.redis.execute(["HSET", f.keys.stats(route: "sales"), "\(stale):m", String(minute - 120), "\(stale):n", "9"])
+        }
+        let routes = try await f.store.summary().routes
+        let sales = try #require(routes.first { $0.name == "sales" }?.lastHour)
+        #expect(sales.served == 5, "2 now and 3 half an hour ago; the 9 of two hours ago are out")
+        #expect(sales.waitAtMost(0.5) == RouteMinute.waitBounds[10], "3 of 5 waited up to 30 minutes")
+        #expect(routes.first { $0.name == Keyspace.defaultRoute }?.lastHour?.served == 0)
+    }
+
     @Test func percentilesComeFromTheBuckets() {
         let minute = RouteMinute(minute: 1, served: 10, waits: [5, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1])
         #expect(minute.waitAtMost(0.5) == 1_000)
