@@ -58,17 +58,7 @@ public final class AgentView: Sendable {
     /// The listing a room of the route is allocated from: the shared one while fresh, else the one in flight
     /// or a new one. Throws what the gateway throws when no listing can serve.
     public func listing(room: String) async throws -> AgentListing {
-        guard maxAge > .zero else {
-            let started = ContinuousClock.now
-            do {
-                let agents = try await gateway.onlineAgents(room: room, route: route)
-                GatewayMetrics.record(gateway.listingCall(of: route), since: started)
-                return AgentListing(agents: agents, startedAt: started)
-            } catch {
-                GatewayMetrics.record(gateway.listingCall(of: route), since: started, error: error)
-                throw error
-            }
-        }
+        guard maxAge > .zero else { return try await fetch(room: room).get() }
         while true {
             switch await use(room: room) {
             case .listing(let listing): return listing
@@ -132,16 +122,7 @@ public final class AgentView: Sendable {
     /// fault of the service, e.g. a room Qiscus refuses) is that room's alone: it is thrown to the caller, the
     /// waiters ask again for their own rooms, and the view is not marked failed.
     private func list(room: String) async throws -> AgentListing {
-        let started = ContinuousClock.now
-        let call = gateway.listingCall(of: route)
-        let result: Result<AgentListing, any Error>
-        do {
-            result = .success(AgentListing(agents: try await gateway.onlineAgents(room: room, route: route), startedAt: started))
-            GatewayMetrics.record(call, since: started)
-        } catch {
-            result = .failure(error)
-            GatewayMetrics.record(call, since: started, error: error)
-        }
+        let result = await fetch(room: room)
         let now = ContinuousClock.now
         var aboutRoom = false
         if case .failure(let error) = result, let failure = error as? GatewayFailure {
@@ -170,5 +151,19 @@ public final class AgentView: Sendable {
             }
         }
         return try served.get()
+    }
+
+    /// One listing from the gateway, timed and counted as its API call (`caa_qiscus_request_seconds`, errors).
+    private func fetch(room: String) async -> Result<AgentListing, any Error> {
+        let started = ContinuousClock.now
+        let call = gateway.listingCall(of: route)
+        do {
+            let listing = AgentListing(agents: try await gateway.onlineAgents(room: room, route: route), startedAt: started)
+            GatewayMetrics.record(call, since: started)
+            return .success(listing)
+        } catch {
+            GatewayMetrics.record(call, since: started, error: error)
+            return .failure(error)
+        }
     }
 }

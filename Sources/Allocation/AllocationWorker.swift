@@ -266,8 +266,9 @@ public struct AllocationWorker: Sendable {
         }
     }
 
-    /// A Qiscus call that did not succeed: the instance is stopping (back to the head, reservation freed), or
-    /// the last try failed (to the dead list with the reason, which `allocator requeue-dead` undoes).
+    /// A Qiscus call that did not succeed: the instance is stopping, or a fault about the service paused
+    /// allocation (either way the room goes back to its place: ``giveBack(_:agent:refused:reservedNow:)``), or the
+    /// last try failed (to the dead list with the reason, which `allocator requeue-dead` undoes).
     private func unsuccessful<T>(_ result: CallResult<T>, call: String, _ held: HeldRoom, agent: Int?,
                                  reservedNow: Bool = false, log: RoomLogger) async throws -> AllocationOutcome {
         let (room, token, route) = (held.room, held.token, held.route)
@@ -275,7 +276,7 @@ public struct AllocationWorker: Sendable {
         case .success:
             return .leaseLost
         case .stopping(let reason, let refused):
-            try await giveBack(held, agent: agent, undoable: agent == nil || (refused && reservedNow))
+            try await giveBack(held, agent: agent, refused: refused, reservedNow: reservedNow)
             return .requeued(reason: reason)
         case .serviceFault(let failure, let refused):
             let reason = "\(call): \(failure)"
@@ -283,7 +284,7 @@ public struct AllocationWorker: Sendable {
                 log.error("Qiscus fault about the service, not the room: allocation paused; rooms keep their place in line and webhooks are still stored; it resumes by itself once Qiscus answers",
                           metadata: ["reason": "\(reason)"])
             }
-            try await giveBack(held, agent: agent, undoable: agent == nil || (refused && reservedNow))
+            try await giveBack(held, agent: agent, refused: refused, reservedNow: reservedNow)
             return .paused(reason: reason)
         case .failed(let failure):
             let reason = "\(call): \(failure)"
@@ -293,13 +294,13 @@ public struct AllocationWorker: Sendable {
         }
     }
 
-    /// Gives a room this task holds back to its place in line. `undoable`: nothing of it reached Qiscus (no assign
-    /// yet, or only assigns Qiscus refused right after this task reserved the agent): its reservation, if any, is
-    /// undone and it is back at once. Otherwise an assign may have reached Qiscus, so the room keeps its
+    /// Gives a room this task holds back to its place in line. When nothing of it reached Qiscus (no agent was
+    /// assigned yet, or every try was `refused` right after this task reserved the agent), its reservation, if
+    /// any, is undone and it is back at once. Otherwise an assign may have reached Qiscus, so the room keeps its
     /// reservation: its lease is cut to a millisecond and the next `recover.lua` (any instance, every second)
     /// puts it back at its place holding the same agent, whose assign is then repeated (idempotent).
-    private func giveBack(_ held: HeldRoom, agent: Int?, undoable: Bool) async throws {
-        if undoable {
+    private func giveBack(_ held: HeldRoom, agent: Int?, refused: Bool, reservedNow: Bool) async throws {
+        if agent == nil || (refused && reservedNow) {
             try await store.run(Rollback(room: held.room, token: held.token, agent: agent, to: .requeue, route: held.route))
         } else {
             try await store.run(Extend(room: held.room, token: held.token, leaseMilliseconds: 1))
