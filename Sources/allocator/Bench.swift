@@ -230,14 +230,7 @@ struct Bench: ParsableCommand {
         // too, so total_commands_processed would overstate them), wake-up blocks and transactions.
         let topLevel: Set<String> = ["evalsha", "eval", "blpop", "multi", "exec", "ping", "script"]
         func commands() throws -> [String: Double] {
-            let info = try redis.execute(["INFO", "commandstats"]).string ?? ""
-            return info.split(separator: "\r\n").reduce(into: [:]) { counts, line in
-                guard line.hasPrefix("cmdstat_"), let colon = line.firstIndex(of: ":"),
-                      case let name = String(line[line.index(line.startIndex, offsetBy: 8)..<colon]), topLevel.contains(name),
-                      let calls = line.split(separator: ",").first?.split(separator: "=").last.flatMap({ Double($0) })
-                else { return }
-                counts[name] = calls
-            }
+            try commandStats(redis).filter { topLevel.contains($0.key) }.mapValues(\.calls)
         }
         let poller = HTTPClient()
         let before = try stack.simulatorStats(client: poller).assignCount
@@ -276,6 +269,20 @@ struct Bench: ParsableCommand {
     }
 
     // MARK: - Helpers
+
+    /// `INFO commandstats` by command (`evalsha`, `blpop`, ...): calls and µs spent so far.
+    static func commandStats(_ redis: RedisConnection) throws -> [String: (calls: Double, usec: Double)] {
+        let info = try redis.execute(["INFO", "commandstats"]).string ?? ""
+        return info.split(separator: "\r\n").reduce(into: [:]) { stats, line in
+            guard line.hasPrefix("cmdstat_"), let colon = line.firstIndex(of: ":") else { return }
+            var fields: [Substring: Double] = [:]
+            for pair in line[line.index(after: colon)...].split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { fields[parts[0]] = Double(parts[1]) }
+            }
+            stats[String(line[line.index(line.startIndex, offsetBy: 8)..<colon])] = (fields["calls"] ?? 0, fields["usec"] ?? 0)
+        }
+    }
 
     static func parallel(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         let group = DispatchGroup()

@@ -47,10 +47,10 @@ enum BenchReserveTiming {
             for _ in 0..<repeats {
                 token += 1
                 _ = try run(Claim(token: "bench-\(token)", leaseMilliseconds: 60_000), expecting: .claimed)
-                let before = try evalshaStats(redis)
+                let before = try Bench.commandStats(redis)["evalsha"] ?? (0, 0)
                 let reserved = try run(Reserve(room: room, token: "bench-\(token)", limit: 1, candidates: candidates),
                                        expecting: .reserved)
-                let after = try evalshaStats(redis)
+                let after = try Bench.commandStats(redis)["evalsha"] ?? (0, 0)
                 calls += after.calls - before.calls
                 microseconds += after.usec - before.usec
                 let agent = reserved.dropFirst().first?.int.map { Int($0) }
@@ -58,17 +58,5 @@ enum BenchReserveTiming {
             }
             return Result(candidates: count, microseconds: microseconds / max(1, calls))
         }
-    }
-
-    /// `cmdstat_evalsha`'s calls and usec so far.
-    static func evalshaStats(_ redis: RedisConnection) throws -> (calls: Double, usec: Double) {
-        let info = try redis.execute(["INFO", "commandstats"]).string ?? ""
-        guard let line = info.split(separator: "\r\n").first(where: { $0.hasPrefix("cmdstat_evalsha:") }) else { return (0, 0) }
-        var fields: [Substring: Double] = [:]
-        for pair in line.dropFirst("cmdstat_evalsha:".count).split(separator: ",") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { fields[parts[0]] = Double(parts[1]) }
-        }
-        return (fields["calls"] ?? 0, fields["usec"] ?? 0)
     }
 }
