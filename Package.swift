@@ -46,6 +46,14 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl", "ServiceThread", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "ServiceThread", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "Qiscus", dependencies: ["HTTPClient", .product(name: "Metrics", package: "swift-metrics")]),
+        .target(
+            name: "Dashboard",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            resources: [
+                .embedInCode("assets/dashboard.html"), .embedInCode("assets/login.html"),
+                .embedInCode("assets/dashboard.js"), .embedInCode("assets/dashboard.css"),
+            ]
+        ),
         .target(name: "QiscusSimulator", dependencies: ["HTTPServer", "HTTPClient"]),
         .target(
             name: "Routing",
@@ -54,7 +62,7 @@ let package = Package(
         .target(
             name: "AllocatorService",
             dependencies: [
-                "Allocation", "Qiscus", "Redis", "HTTPServer", "ServiceThread", "Routing",
+                "Allocation", "Qiscus", "Redis", "HTTPServer", "ServiceThread", "Routing", "Dashboard",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -115,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "AllocatorService", "Allocation", "Qiscus", "QiscusSimulator", "HTTPClient", "Redis", "Routing", "TestSupport",
+                "AllocatorService", "Allocation", "Qiscus", "QiscusSimulator", "HTTPClient", "Redis", "Routing", "TestSupport", "Dashboard",
             ],
             resources: [.copy("Fixtures")]
         ),

@@ -6,7 +6,8 @@
 -- the next claimer repeats the same idempotent assign call and commits.
 --
 -- Under OOM: runs (allow-oom): Qiscus has assigned the room, refusing strands it in flight; nets no growth
--- but for the route's minute ring (bounded: at most 60 x 14 small fields per route).
+-- but for the route's minute ring (bounded: at most 60 x 14 small fields per route) and the list of recent
+-- assignments (bounded: 50 entries).
 --
 -- KEYS[1] state  hash  room -> q | f | a | d
 -- KEYS[2] lease  zset  room -> lease deadline (ms)
@@ -18,6 +19,8 @@
 -- KEYS[8] served hash  route -> rooms assigned in it, ever (per-route status and metrics)
 -- KEYS[9] stats  hash  the minute ring of the route in ARGV[4] (lib/stats.lua): rooms served and their waits
 --                      per minute over the last hour
+-- KEYS[10] recent list  the last 50 assignments, newest first: '<room>:<route>:<agent>:<waited ms or -1>:<ms>'
+--                       (the dashboard's list; every instance shows the same)
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] owner token (from claim.lua)
 -- ARGV[3] agent id the room was assigned to (1-20 digits)
@@ -63,4 +66,6 @@ if since then
   redis.call('HDEL', KEYS[5], room)
 end
 if route == ring then record_served(9, math.floor(now / 1000), waited) end
+redis.call('LPUSH', KEYS[10], string.format('%s:%s:%s:%d:%d', room, route, agent, waited, math.floor(now / 1000)))
+redis.call('LTRIM', KEYS[10], 0, 49)
 return {1, waited}

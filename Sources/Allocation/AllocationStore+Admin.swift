@@ -31,6 +31,12 @@ extension AllocationStore {
         }
     }
 
+    /// The last assignments (newest first, at most 50) from the `recent` list `commit.lua` keeps.
+    public func recentAssignmentsWaiting() throws -> [RecentAssignment] {
+        let reply = try RedisClient.checked(try redis.executeWaiting(["LRANGE", keys.recent, "0", "49"]))
+        return (reply.array ?? []).compactMap(\.string).compactMap(RecentAssignment.init(entry:))
+    }
+
     private var agentCommands: [[String]] {
         [["HGETALL", keys.agents], ["HGETALL", keys.seen], ["HGETALL", keys.load], ["HGETALL", keys.limit],
          ["HGETALL", keys.paused], ["TIME"]]

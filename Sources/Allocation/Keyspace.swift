@@ -21,7 +21,7 @@ public struct Keyspace: Sendable, Equatable {
     /// The name (last part) of each key of the app.
     public enum Name: String, Sendable, CaseIterable {
         case queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned, touched, freed
-        case route, routes, served, limit, paused, agents, seen, instances, stats
+        case route, routes, served, limit, paused, agents, seen, instances, stats, recent
     }
 
     /// The queue of a route: `queue` for `default` (the key of the versions before routes, so their rooms
@@ -93,6 +93,8 @@ public struct Keyspace: Sendable, Equatable {
     /// hash: the minute ring of route `default` (``stats(route:)``).
     public var stats: String { key("stats") }
 
+    /// list of the last 50 assignments, newest first: `<room>:<route>:<agent>:<waited ms or -1>:<ms>` (``RecentAssignment``).
+    public var recent: String { key("recent") }
     /// never exists: the readiness probe's `LPUSHX` onto it asks whether Redis takes writes, changing nothing.
     public var probe: String { key("probe") }
 

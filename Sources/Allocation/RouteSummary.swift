@@ -9,12 +9,17 @@ public struct RouteSummary: Sendable, Equatable, Codable {
     public var served: Int
     /// The last 60 minutes of the route's ring added up: rooms served and their waits (every instance's).
     public var lastHour: RouteMinute?
+    /// The last 60 minutes of the route's ring one by one, oldest first (the dashboard's charts); empty when
+    /// the clock was not read.
+    public var minutes: [RouteMinute]
 
-    public init(name: String, queued: Int = 0, oldestWaitMilliseconds: Int? = nil, served: Int = 0, lastHour: RouteMinute? = nil) {
+    public init(name: String, queued: Int = 0, oldestWaitMilliseconds: Int? = nil, served: Int = 0, lastHour: RouteMinute? = nil,
+                minutes: [RouteMinute] = []) {
         self.name = name
         self.queued = queued
         self.oldestWaitMilliseconds = oldestWaitMilliseconds
         self.served = served
         self.lastHour = lastHour
+        self.minutes = minutes
     }
 }

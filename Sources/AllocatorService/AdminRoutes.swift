@@ -8,12 +8,12 @@ import Routing
 
 /// The admin API (docs/interface.md), enabled by `ADMIN_TOKEN`: agents with their load, limit and where it
 /// comes from, pause; the queue of each route with places; requeue of dead rooms. Every call carries
-/// `Authorization: Bearer <ADMIN_TOKEN>` (401 otherwise). Changes go through `override.lua` / `revive.lua`,
+/// `Authorization: Bearer <ADMIN_TOKEN>` or comes from the dashboard (``AdminAccess``; 401 otherwise). Changes go through `override.lua` / `revive.lua`,
 /// so they take effect on the next reservation in every instance; nothing is stored on any error.
 struct AdminRoutes: Sendable {
     let store: AllocationStore
     let routes: RouteTable
-    let token: String
+    let access: AdminAccess
     /// `MAX_CUSTOMERS_PER_AGENT`.
     let globalLimit: Int
     /// An agent a listing showed within this long is online.
@@ -46,8 +46,9 @@ struct AdminRoutes: Sendable {
         }
     }
 
-    func authorize(_ request: ServerRequest) throws(HTTPError) {
-        try BearerToken.check(request, expected: token)
+    @discardableResult
+    func authorize(_ request: ServerRequest) throws(HTTPError) -> AdminAccess.Grant {
+        try access.authorize(request)
     }
 
     /// Every agent Redis knows of, by id.

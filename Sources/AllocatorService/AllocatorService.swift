@@ -68,13 +68,20 @@ public final class AllocatorService: Sendable {
         let faults = ServiceFaultProbe(gateway: gateway, gate: gate, logger: logger)
         let store = store
         let admin = configuration.adminToken.map {
-            AdminRoutes(store: store, routes: configuration.routes, token: $0, globalLimit: configuration.maxCustomersPerAgent,
+            AdminRoutes(store: store, routes: configuration.routes,
+                        access: AdminAccess(token: $0, sessionHours: configuration.dashboardSessionHours),
+                        globalLimit: configuration.maxCustomersPerAgent,
                         logger: logger)
         }
         let routes = WebhookRoutes(store: store, readiness: readiness, gate: gate, wake: wake, health: health,
                                    secret: configuration.webhookSecret,
                                    routes: configuration.routes, registry: registry, metricsToken: configuration.metricsToken,
-                                   admin: admin, logger: logger)
+                                   admin: admin,
+                                   dashboard: admin.map {
+                                       DashboardRoutes(admin: $0, store: store, app: configuration.qiscusAppID,
+                                                       alertWaitSeconds: configuration.dashboardWaitAlertSeconds)
+                                   },
+                                   logger: logger)
         let refusals = RefusalLog(logger: logger)
         server = HTTPServer(configuration: .init(host: configuration.httpHost, port: configuration.httpPort,
                                                  threads: configuration.httpThreads, maxBodyBytes: 64 * 1024,

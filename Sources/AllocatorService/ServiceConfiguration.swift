@@ -24,6 +24,10 @@ public struct ServiceConfiguration: Sendable {
     public var httpMaxConnectionsPerIP: Int
     /// `HTTP_IDLE_TIMEOUT_SECONDS`: a connection that sends nothing this long is closed.
     public var httpIdleTimeoutSeconds: Int
+    /// `DASHBOARD_SESSION_HOURS`: how long a dashboard login lasts.
+    public var dashboardSessionHours: Int
+    /// `DASHBOARD_WAIT_ALERT_SECONDS`: the dashboard shows longer waits in red.
+    public var dashboardWaitAlertSeconds: Int
     public var redis: RedisConfiguration
     public var qiscusAppID: String
     public var keyPrefix: String
@@ -61,6 +65,8 @@ public struct ServiceConfiguration: Sendable {
         httpIdleTimeoutSeconds = try source.value(http.idleTimeoutSeconds)
         adminToken = try source.optionalValue(http.adminToken)
         metricsToken = try source.optionalValue(http.metricsToken)
+        dashboardSessionHours = try source.value(http.dashboardSessionHours)
+        dashboardWaitAlertSeconds = try source.value(http.dashboardWaitAlertSeconds)
 
         let store = try StoreConfiguration(reading: source)
         redis = store.redis

@@ -31,8 +31,15 @@ public enum Settings {
             "ADMIN_TOKEN", meaning: "when set, the admin API takes requests that carry it; unset: the admin API is off")
         public static let metricsToken = Setting.token(
             "METRICS_TOKEN", meaning: "when set, /metrics answers only requests that carry it; unset: /metrics is open")
+        public static let dashboardSessionHours = Setting.integer(
+            "DASHBOARD_SESSION_HOURS", .defaulted("12"), in: 1...720,
+            meaning: "how long a dashboard login lasts (the signed cookie expires then; changing ADMIN_TOKEN ends every login)")
+        public static let dashboardWaitAlertSeconds = Setting.integer(
+            "DASHBOARD_WAIT_ALERT_SECONDS", .defaulted("60"), in: 1...86_400,
+            meaning: "the dashboard shows waits longer than this in red")
         static let all: [any AnySetting] = [host, port, threads, webhookSecret, maxConnections, maxConnectionsPerIP,
-                                            idleTimeoutSeconds, adminToken, metricsToken]
+                                            idleTimeoutSeconds, adminToken, metricsToken, dashboardSessionHours,
+                                            dashboardWaitAlertSeconds]
     }
 
     /// Where the queue and the agents' books live: all that `allocator status` and `requeue-dead` read.

@@ -26,11 +26,13 @@ struct WebhookRoutes: Sendable {
     let metricsToken: String?
     /// The admin API, when `ADMIN_TOKEN` is set (its paths answer 404 otherwise); `/v1/status` then wants the token.
     let admin: AdminRoutes?
+    /// The dashboard, on with the admin API.
+    let dashboard: DashboardRoutes?
     let logger: Logger
 
     init(store: AllocationStore, readiness: Readiness, gate: AllocationGate, wake: WakeSignal = WakeSignal(),
          health: RouteHealth? = nil, secret: String?, routes: RouteTable = .single, registry: PrometheusCollectorRegistry, metricsToken: String? = nil,
-         admin: AdminRoutes? = nil, logger: Logger) {
+         admin: AdminRoutes? = nil, dashboard: DashboardRoutes? = nil, logger: Logger) {
         self.store = store
         self.readiness = readiness
         self.gate = gate
@@ -41,6 +43,7 @@ struct WebhookRoutes: Sendable {
         self.registry = registry
         self.metricsToken = metricsToken
         self.admin = admin
+        self.dashboard = dashboard
         self.logger = logger
     }
 
@@ -61,6 +64,7 @@ struct WebhookRoutes: Sendable {
             return try status()
         }
         admin?.register(on: &router) { what, body in try storing(what, room: "-", body) }
+        dashboard?.register(on: &router, status: { try serviceStatus($0) }) { what, body in try storing(what, room: "-", body) }
         return router
     }
 
@@ -186,10 +190,12 @@ struct WebhookRoutes: Sendable {
     }
 
     private func status() throws -> ServerResponse {
-        try storing("the status", room: "-") {
-            .json(ServiceStatus(summary: try store.summaryWaiting(), dead: try store.deadRoomsWaiting(limit: 100),
-                                allocation: gate.state, parked: wake.parkedRoutes,
-                                health: health.map { health in { health.line(of: $0) } }))
-        }
+        try storing("the status", room: "-") { .json(try serviceStatus()) }
+    }
+
+    /// What `/v1/status` answers (and the dashboard draws): Redis's books and what this instance knows.
+    func serviceStatus(_ summary: StoreSummary? = nil) throws -> ServiceStatus {
+        ServiceStatus(summary: try summary ?? store.summaryWaiting(), dead: try store.deadRoomsWaiting(limit: 100),
+                      allocation: gate.state, parked: wake.parkedRoutes, health: health.map { health in { health.line(of: $0) } })
     }
 }

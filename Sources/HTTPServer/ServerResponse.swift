@@ -12,6 +12,11 @@ public struct ServerResponse: Sendable {
         self.body = body
     }
 
+    /// The first value of a header by case-insensitive name.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+
     /// A JSON response encoded from `value` (keys sorted, so output is stable).
     public static func json<T: Encodable>(_ value: T, status: Int = 200) -> ServerResponse {
         let encoder = JSONEncoder()

@@ -112,7 +112,7 @@ public final class QiscusSimulator: Sendable {
     }
 
     private func assignAgent(_ request: ServerRequest) -> ServerResponse {
-        let form = Self.formFields(request.body)
+        let form = ServerRequest.formFields(request.body)
         guard let room = form["room_id"], !room.isEmpty, let agentID = form["agent_id"].flatMap({ Int($0) }) else {
             return .json(["status": "400", "errors": "room_id and agent_id are required"], status: 400)
         }
@@ -305,17 +305,6 @@ public final class QiscusSimulator: Sendable {
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
               let room = object["room_id"] as? String, !room.isEmpty, room.allSatisfy(\.isASCIIDigit) else { return nil }
         return room
-    }
-
-    static func formFields(_ body: Data) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
-            }
-            if let name = parts.first { fields[name] = parts.count > 1 ? parts[1] : "" }
-        }
-        return fields
     }
 
     static func encode(_ object: Any) -> Data {

@@ -42,11 +42,15 @@ import TestSupport
                                     routes: routes.names)
             wake = WakeSignal(routes: routes.names)
             let logger = Logger(label: "admin")
-            let adminRoutes = admin ? AdminRoutes(store: store, routes: routes, token: AdminRoutesTests.token, globalLimit: 2,
-                                                  logger: logger) : nil
+            let store = store
+            let adminRoutes = admin ? AdminRoutes(store: store, routes: routes,
+                                                  access: AdminAccess(token: AdminRoutesTests.token, sessionHours: 1),
+                                                  globalLimit: 2, logger: logger) : nil
             router = WebhookRoutes(store: store, readiness: Readiness(), gate: AllocationGate(), wake: wake, secret: nil,
                                    routes: routes, registry: PrometheusCollectorRegistry(), metricsToken: metricsToken,
-                                   admin: adminRoutes, logger: logger).router
+                                   admin: adminRoutes,
+                                   dashboard: adminRoutes.map { DashboardRoutes(admin: $0, store: store, app: "demo", alertWaitSeconds: 60) },
+                                   logger: logger).router
         }
 
         /// Calls the router from a thread of its own, as libmicrohttpd does (the handlers wait on Redis).
@@ -82,7 +86,7 @@ import TestSupport
             let reserved = try await store.run(Reserve(room: room, token: token, limit: 10,
                                                        candidates: [AgentCandidate(id: agent, reportedLoad: 0)]))
             try #require(reserved.agent == agent)
-            if commit { try #require(try await store.run(Commit(room: room, token: token, agent: agent)).code == .committed) }
+            if commit { try #require(try await store.run(Commit(room: room, token: token, agent: agent, route: route)).code == .committed) }
             return token
         }
 

@@ -16,7 +16,7 @@ public struct Commit: AllocationScript {
     }
 
     public static let name = "commit"
-    public static let keys: [Keyspace.Name] = [.state, .lease, .owner, .agent, .since, .assigned, .route, .served, .stats]
+    public static let keys: [Keyspace.Name] = [.state, .lease, .owner, .agent, .since, .assigned, .route, .served, .stats, .recent]
 
     public var room: String
     public var token: String

@@ -1,0 +1,92 @@
+import Allocation
+import Dashboard
+import Foundation
+import HTTPServer
+
+/// The dashboard (docs/interface.md "Dashboard"), on when `ADMIN_TOKEN` is set:
+///
+/// - `GET /dashboard`: the page with a valid session, else the login form (401);
+/// - `POST /dashboard/login` (form field `token`): a session cookie (`HttpOnly`, `SameSite=Strict`, signed, with
+///   an expiry; valid on every instance with the same token) and a redirect to the page, or the form again (401);
+/// - `POST /dashboard/logout`: clears the cookie;
+/// - `GET /dashboard/assets/<file>`: the page's script and style (embedded in the binary);
+/// - `GET /v1/dashboard`: what the page draws (bearer token or session), polled every second.
+///
+/// Changes (limits, pause, requeue) go through the admin API with the session's CSRF token (``AdminAccess``).
+struct DashboardRoutes: Sendable {
+    let admin: AdminRoutes
+    let store: AllocationStore
+    let app: String
+    let alertWaitSeconds: Int
+
+    /// Headers of every page: no script but the page's own, no framing, nothing cached or leaked as a referrer.
+    static let pageHeaders: [(String, String)] = [
+        ("Content-Security-Policy",
+         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+             + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer"),
+        ("Cache-Control", "no-store"),
+    ]
+
+    func register(on router: inout Router, status: @escaping @Sendable (StoreSummary) throws -> ServiceStatus,
+                  storing: @escaping @Sendable (String, () throws -> ServerResponse) throws -> ServerResponse) {
+        router.on("GET", "/dashboard") { request in
+            guard admin.access.validSession(request) != nil else { return Self.page(.login(message: nil), status: 401) }
+            return Self.page(.page)
+        }
+        router.on("POST", "/dashboard/login") { request in try login(request) }
+        router.on("POST", "/dashboard/logout") { request in
+            try admin.authorize(request)
+            var response = ServerResponse.object(["status": "logged_out"])
+            response.headers.append(("Set-Cookie", cookie(value: "", maxAge: 0, request: request)))
+            return response
+        }
+        router.on("GET", prefix: "/dashboard/assets/") { request in
+            let name = String(request.path.dropFirst("/dashboard/assets/".count))
+            guard let asset = DashboardAsset.files[name] else {
+                throw HTTPError(404, code: "not_found", message: "no such asset")
+            }
+            return ServerResponse(status: 200, headers: [("Content-Type", asset.contentType), ("Cache-Control", "no-cache"),
+                                                         ("X-Content-Type-Options", "nosniff")], body: asset.body)
+        }
+        router.on("GET", "/v1/dashboard") { request in
+            let grant = try admin.authorize(request)
+            return try storing("the dashboard") {
+                var csrf: String?
+                if case .session(let session) = grant { csrf = admin.access.sessions.csrfToken(for: session) }
+                let summary = try store.summaryWaiting()
+                var response = ServerResponse.json(DashboardState(
+                    app: app, nowMilliseconds: Int(Date().timeIntervalSince1970 * 1000),
+                    alertWaitMilliseconds: alertWaitSeconds * 1000, csrf: csrf, status: try status(summary),
+                    charts: DashboardState.charts(of: summary), agents: try admin.agents(),
+                    recent: try store.recentAssignmentsWaiting()))
+                response.headers.append(("Cache-Control", "no-store"))
+                return response
+            }
+        }
+    }
+
+    private func login(_ request: ServerRequest) throws -> ServerResponse {
+        try AdminAccess.checkSameSite(request)
+        let given = request.formFields["token"] ?? ""
+        guard ConstantTime.equals(given, admin.access.token) else {
+            return Self.page(.login(message: given.isEmpty ? "Enter the admin token." : "Wrong token."), status: 401)
+        }
+        let session = admin.access.sessions.issue()
+        return ServerResponse(status: 303, headers: [
+            ("Location", "/dashboard"), ("Cache-Control", "no-store"),
+            ("Set-Cookie", cookie(value: session, maxAge: admin.access.sessions.lifetimeSeconds, request: request)),
+        ])
+    }
+
+    /// The session cookie: sent back only to this site (`SameSite=Strict`), never readable by scripts
+    /// (`HttpOnly`), `Secure` when the request came over HTTPS through a proxy that says so.
+    private func cookie(value: String, maxAge: Int, request: ServerRequest) -> String {
+        let secure = request.header("X-Forwarded-Proto")?.lowercased() == "https" ? "; Secure" : ""
+        return "\(DashboardSession.cookieName)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict\(secure)"
+    }
+
+    private static func page(_ asset: DashboardAsset, status: Int = 200) -> ServerResponse {
+        ServerResponse(status: status, headers: [("Content-Type", asset.contentType)] + pageHeaders, body: asset.body)
+    }
+}
