@@ -19,12 +19,12 @@ struct DashboardRoutes: Sendable {
     let app: String
     let alertWaitSeconds: Int
 
-    /// Headers of every page: no script but the page's own, no framing, nothing cached or leaked as a referrer.
+    /// Headers of every page: no script but the page's own, no framing, no referrer to other sites (`no-referrer` would make the login form's `Origin` "null"), nothing cached.
     static let pageHeaders: [(String, String)] = [
         ("Content-Security-Policy",
          "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
              + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
-        ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer"),
+        ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
         ("Cache-Control", "no-store"),
     ]
 

@@ -8,6 +8,7 @@ import Allocation
 import Logging
 import QiscusSimulator
 import Redis
+import UnixSignals
 
 /// `allocator demo`: the whole loop with nothing configured. Uses the Redis at `REDIS_URL` when one answers
 /// (under its own key prefix), else starts a private redis-server; runs the Qiscus simulator and the service
@@ -22,11 +23,15 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Rooms one agent may hold.") var limit = 2
     @Option(help: "Seconds over which customers arrive.") var arrivalSeconds = 15.0
     @Option(help: "Longest run before the demo stops, seconds.") var maxSeconds = 60.0
+    @Option(help: "Port of the allocator (its webhooks and dashboard); 0: any free port.") var port = 0
+    @Flag(help: "After the summary, keep the customers coming and the dashboard live until Ctrl-C or SIGTERM (without it, an interactive terminal keeps them until Enter).")
+    var keepRunning = false
 
     func run() async throws {
         let logger = Bootstrap.logging(level: .warning, label: "demo")
         let registry = Bootstrap.metrics()
         let (redisURL, privateRedis) = try DemoRedis.find()
+        let adminToken = Self.randomToken()
         defer { privateRedis?.stop() }
 
         let simulator = QiscusSimulator(configuration: SimulatorConfiguration(latencyMilliseconds: 15, countLagMilliseconds: 1000),
@@ -41,7 +46,8 @@ struct Demo: AsyncParsableCommand {
         var config = try await ServiceConfiguration.load(environment: [
             "REDIS_URL": redisURL, "QISCUS_BASE_URL": "http://127.0.0.1:\(simulatorServer.port)",
             "QISCUS_APP_ID": "sim-app", "QISCUS_SECRET_KEY": "sim-secret", "HTTP_HOST": "127.0.0.1",
-            "HTTP_PORT": String(try LoopbackPort.free()), "SHUTDOWN_DRAIN_SECONDS": "0",
+            "HTTP_PORT": String(port == 0 ? try LoopbackPort.free() : port), "SHUTDOWN_DRAIN_SECONDS": "0",
+            "ADMIN_TOKEN": adminToken,
             "MAX_CUSTOMERS_PER_AGENT": String(limit), "WORKER_CONCURRENCY": "4", "RECONCILE_SECONDS": "2",
             "KEY_PREFIX": "demo\(UInt16.random(in: 0...UInt16.max))", "ROUTES_FILE": routesFile,
         ], dotEnv: nil)
@@ -55,7 +61,7 @@ struct Demo: AsyncParsableCommand {
             }
         }
         let serviceURL = "http://127.0.0.1:\(config.httpPort)"
-        print("""
+        Console.line("""
             Demo: \(rooms) customers, \(agents) agents of at most \(limit) rooms each, over two routes:
               sales    WhatsApp Sales (channel 12) -> Sales division: agents 1, 2 and 5
               support  Instagram (source ig)       -> Support division: agents 3, 4 and 5
@@ -63,6 +69,7 @@ struct Demo: AsyncParsableCommand {
               Agent 5 is in both divisions: one load and one limit over both routes.
             Redis \(privateRedis == nil ? "at" : "started privately at") \(redisURL) (keys under \(config.keyPrefix):)
             Qiscus simulator at http://127.0.0.1:\(simulatorServer.port), allocator at \(serviceURL)
+            Dashboard: \(serviceURL)/dashboard  (admin token: \(adminToken))
 
             """)
         let play = DemoPlay(rooms: rooms, arrivalSeconds: arrivalSeconds, simulator: simulator, serviceURL: serviceURL)
@@ -73,10 +80,55 @@ struct Demo: AsyncParsableCommand {
                 done.resume(returning: play.run(maxSeconds: maxSeconds, limit: limit))
             }.start()
         }
+        Console.line(summary.text)
+        if keepRunning || isatty(STDIN_FILENO) == 1 {
+            await playOn(play: play, dashboard: "\(serviceURL)/dashboard", adminToken: adminToken)
+        }
         await service.triggerGracefulShutdown()
         try await running.value
-        print(summary.text)
         if !summary.ok { throw ExitCode(1) }
+    }
+
+    /// A random admin token for the demo's dashboard.
+    private static func randomToken() -> String {
+        String((0..<24).map { _ in "abcdefghijkmnpqrstuvwxyz23456789".randomElement()! })
+    }
+
+    /// Keeps the simulated day going (the same customers come back, round after round) until Enter, or with
+    /// `--keep-running` until SIGINT/SIGTERM, so the dashboard has something to show.
+    private func playOn(play: DemoPlay, dashboard: String, adminToken: String) async {
+        let stop = DemoStop()
+        Console.line("""
+
+            The service stays up: customers keep coming. Dashboard: \(dashboard)  (admin token: \(adminToken))
+            \(keepRunning ? "Stop with Ctrl-C." : "Press Enter to stop.")
+            """)
+        let signals = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
+                stop.set()
+                return
+            }
+        }
+        if !keepRunning {
+            Thread {
+                _ = readLine()
+                stop.set()
+            }.start()
+        }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread { [limit, maxSeconds] in
+                var round = 1
+                while !stop.isSet {
+                    round += 1
+                    var next = DemoPlay(rooms: play.rooms.count, arrivalSeconds: play.arrivalSeconds, simulator: play.simulator,
+                                        serviceURL: play.serviceURL)
+                    let summary = next.run(maxSeconds: maxSeconds, limit: limit, quiet: true) { stop.isSet }
+                    Console.line("round \(round): \(summary.ok ? "every customer served" : "stopped early or a problem: see the dashboard")")
+                }
+                done.resume()
+            }.start()
+        }
+        signals.cancel()
     }
 }
 

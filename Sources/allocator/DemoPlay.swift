@@ -37,7 +37,9 @@ struct DemoPlay {
         var ok: Bool
     }
 
-    mutating func run(maxSeconds: Double, limit: Int) -> Summary {
+    /// Plays the rooms until all are served, `maxSeconds` pass or `stop` says so; prints a progress line per
+    /// second unless `quiet`.
+    mutating func run(maxSeconds: Double, limit: Int, quiet: Bool = false, stop: () -> Bool = { false }) -> Summary {
         let start = Date()
         let arrivals = rooms.enumerated().map { (room: $1, at: Double($0) * arrivalSeconds / Double(rooms.count)) }
         var next = 0
@@ -67,12 +69,12 @@ struct DemoPlay {
                     write(room) // the same customer writes again: a new session in the same room
                 }
             }
-            if Int(elapsed) != lastPrint {
+            if !quiet, Int(elapsed) != lastPrint {
                 lastPrint = Int(elapsed)
-                print(progress(elapsed: elapsed, report: report, limit: limit))
+                Console.line(progress(elapsed: elapsed, report: report, limit: limit))
             }
             let finished = next == arrivals.count && sentAt.isEmpty && report.rooms.isEmpty
-            if finished || elapsed > maxSeconds { break }
+            if finished || elapsed > maxSeconds || stop() { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
         return summary(report: simulator.report(), elapsed: Date().timeIntervalSince(start), limit: limit)

@@ -37,8 +37,7 @@ struct Simulate: AsyncParsableCommand {
             agents: agents, allocateWebhookURL: allocateWebhookURL, resolveWebhookURL: resolveWebhookURL)
         let server = HTTPServer(configuration: .init(host: host, port: port, threads: threads), router: simulator.router)
         try server.start() // bound now, so the line below names the port; run() keeps it until SIGTERM or SIGINT
-        FileHandle.standardOutput.write(
-            Data("Qiscus simulator on http://\(host):\(server.port) (app id \(appID), \(agents) agents)\n".utf8))
+        Console.line("Qiscus simulator on http://\(host):\(server.port) (app id \(appID), \(agents) agents)")
         let group = ServiceGroup(configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: Logger(label: "simulator")))
         try await group.run()

@@ -43,6 +43,11 @@
     return Math.floor(m / 60) + ' h' + (m % 60 ? ' ' + (m % 60) + ' min' : '');
   }
 
+  /** A wait bucket's bound: 1000 -> "1 s", 120000 -> "2 min". */
+  function bound(ms) {
+    return ms < 60000 ? Math.round(ms / 1000) + ' s' : Math.round(ms / 60000) + ' min';
+  }
+
   function clock(ms) {
     return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   }
@@ -68,8 +73,8 @@
 
   // MARK: routes
 
-  function number(label, value, alert) {
-    return el('div', { class: 'number' }, el('strong', { class: alert ? 'alert' : null }, value), label);
+  function number(label, value, alert, small) {
+    return el('div', { class: 'number' + (small ? ' small' : '') }, el('strong', { class: alert ? 'alert' : null }, value), label);
   }
 
   function chart(route) {
@@ -89,7 +94,7 @@
     served.append(label);
 
     const waits = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'wait p50 and p95 per minute' });
-    const low = Math.log10(1000), high = Math.log10(1800000);
+    const low = Math.log10(400), high = Math.log10(1800000);
     const y = (ms) => bottom - (bottom - top) * (Math.log10(Math.max(ms, 1000)) - low) / (high - low);
     waits.append(svg('line', { class: 'axis', x1: 0, x2: width, y1: bottom, y2: bottom }));
     for (const [key, cls] of [['p50_ms', 'p50'], ['p95_ms', 'p95']]) {
@@ -132,10 +137,10 @@
           el('div', { class: 'number' }, el('strong', { class: 'oldest-wait' + (oldAlert ? ' alert' : '') },
             duration(route.oldest_wait_ms)), 'oldest wait'),
           number('served last hour', route.served_last_hour ?? 0),
-          number('wait p50, last hour', route.wait_p50_ms_last_hour ? '≤ ' + duration(route.wait_p50_ms_last_hour) : '–'),
-          number('wait p95, last hour', route.wait_p95_ms_last_hour ? '≤ ' + duration(route.wait_p95_ms_last_hour) : '–',
-            route.wait_p95_ms_last_hour > alertWait),
-          number('agents listed', route.listed_agents ?? '–')),
+          number('wait p50, last hour', route.wait_p50_ms_last_hour ? '≤ ' + bound(route.wait_p50_ms_last_hour) : '–', false, true),
+          number('wait p95, last hour', route.wait_p95_ms_last_hour ? '≤ ' + bound(route.wait_p95_ms_last_hour) : '–',
+            route.wait_p95_ms_last_hour > alertWait, true),
+          number('agents listed', route.listed_agents ?? '–', false, true)),
         chart(charts.get(route.name) || { minutes: [] }));
     }));
   }
