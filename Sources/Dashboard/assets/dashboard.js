@@ -107,7 +107,13 @@
         drawing = true;
       });
       if (path) waits.append(svg('path', { class: cls, d: path }));
+      minutes.forEach((m, i) => {
+        const value = m[key];
+        if (value === null || value === undefined) return;
+        waits.append(svg('circle', { class: cls + ' point', cx: (i * step + step / 2).toFixed(1), cy: y(value).toFixed(1), r: 2 }));
+      });
     }
+    waits.append(svg('line', { class: 'threshold', x1: 0, x2: width - 34, y1: y(alertWait), y2: y(alertWait) }));
     for (const [ms, text] of [[1000, '≤1 s'], [60000, '1 min'], [1800000, '30 min']]) {
       const t = svg('text', { x: width - 30, y: y(ms) - 2 });
       t.textContent = text;
@@ -115,7 +121,7 @@
     }
     return el('div', { class: 'chart' },
       el('div', { class: 'caption' }, 'Rooms served per minute, last hour'), served,
-      el('div', { class: 'caption' }, 'Wait per minute:', el('span', { class: 'key-p50' }, 'p50'), el('span', { class: 'key-p95' }, 'p95')),
+      el('div', { class: 'caption' }, 'Wait per minute:', el('span', { class: 'key-p50' }, 'p50'), el('span', { class: 'key-p95' }, 'p95'), el('span', { class: 'muted' }, '(dashed: the alert wait)')),
       waits);
   }
 
