@@ -6,7 +6,8 @@
 #   make build  release build of the `allocator` binary into .build/release/
 #   make deps   install the Debian packages only
 SHELL := /bin/bash
-DEB_PACKAGES := libhiredis-dev libcurl4-openssl-dev libmicrohttpd-dev redis-server pkg-config
+# chromium: the browser tests drive it headless (Tests/TestSupport/Browser.swift); its fontconfig brings a font.
+DEB_PACKAGES := libhiredis-dev libcurl4-openssl-dev libmicrohttpd-dev redis-server pkg-config chromium
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
