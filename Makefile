@@ -4,10 +4,11 @@
 #   make soak   5 minutes of load on two instances, one killed with SIGKILL every minute (not in CI)
 #   make bench  measure ingest, latency and throughput against the raw Redis rate (docs/performance.md)
 #   make build  release build of the `allocator` binary into .build/release/
-#   make deps   install the Debian packages only
+#   make deps   install the Debian packages only (make test adds chromium for the browser tests)
 SHELL := /bin/bash
-# chromium: the browser tests drive it headless (Tests/TestSupport/Browser.swift); its fontconfig brings a font.
-DEB_PACKAGES := libhiredis-dev libcurl4-openssl-dev libmicrohttpd-dev redis-server pkg-config chromium
+DEB_PACKAGES := libhiredis-dev libcurl4-openssl-dev libmicrohttpd-dev redis-server pkg-config
+# Only the tests need these: the browser tests drive chromium headless (Tests/TestSupport/Browser.swift); its fontconfig brings a font.
+TEST_DEB_PACKAGES := chromium
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
@@ -20,6 +21,7 @@ build: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 
 test: deps
+	@./scripts/install-deps.sh $(TEST_DEB_PACKAGES)
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
