@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Qiscus
 import ServiceLifecycle
+import ServiceThread
 import Synchronization
 
 /// Sends the "place in line" messages of `QUEUE_MESSAGE` (README "Queue messages") as a service of its own,
@@ -57,18 +58,23 @@ struct QueueMessenger: Service {
         scanErrors = LogThrottle(every: .seconds(10))
     }
 
-    /// Scans until graceful shutdown (then lets the sends in flight finish: each is bounded by the API timeout)
-    /// or cancellation (which aborts them).
+    /// Scans until graceful shutdown or cancellation, which also abort the sends in flight at once (a room whose
+    /// send was cut short gets its next message when due): queue messages never hold up a shutdown.
     func run() async throws {
         logger.info("queue messages on", metadata: [
             "template": "\(options.template)", "step": "\(options.step)", "max_per_second": "\(options.maxPerSecond)",
         ])
+        try await runUntilGracefulShutdown { try await scanLoop() }
+        logger.info("queue messages stopped")
+    }
+
+    private func scanLoop() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             var walk = Walk()
-            while !Task.isShuttingDownGracefully {
+            while true {
                 do {
                     try await scan(&walk, group: &group)
-                } catch is CancellationError {
+                } catch where Task.isCancelled {
                     throw CancellationError()
                 } catch {
                     scanErrors.record { suppressed in
@@ -80,7 +86,6 @@ struct QueueMessenger: Service {
                 try await Task.sleep(for: options.interval)
             }
         }
-        logger.info("queue messages stopped")
     }
 
     /// Where each route's walk goes on, and the sweep's cursor.
@@ -132,7 +137,7 @@ struct QueueMessenger: Service {
         let minutes: [RouteMinute]?
         do {
             minutes = try await store.servedMinutes(route: route, count: options.rateMinutes)
-        } catch is CancellationError {
+        } catch where Task.isCancelled {
             throw CancellationError()
         } catch {
             minutes = nil // the message goes without {wait}
@@ -149,6 +154,8 @@ struct QueueMessenger: Service {
                     Counter(label: "caa_queue_messages_total", dimensions: [("result", "sent")]).increment()
                     logger.debug("queue message sent", metadata: ["room": "\(pick.room)", "position": "\(pick.position)",
                                                                   "route": "\(route)"])
+                } catch where Task.isCancelled {
+                    return // shutting down
                 } catch {
                     Counter(label: "caa_queue_messages_total", dimensions: [("result", "failed")]).increment()
                     failures.record { suppressed in
@@ -162,11 +169,13 @@ struct QueueMessenger: Service {
     }
 
     /// The expected wait of the room at `position` in minutes, from the rooms its route served in `minutes` (the
-    /// last of them the current one, `secondsIntoMinute` old); nil while the route served none.
+    /// last of them the current one, `secondsIntoMinute` old); nil while the route served none. The rate counts
+    /// from the first minute that served a room, so a route that just started serving is not taken as slow.
     static func waitMinutes(position: Int, minutes: [RouteMinute], secondsIntoMinute: Double) -> Double? {
-        let served = minutes.map(\.served).reduce(0, +)
-        guard served > 0, !minutes.isEmpty else { return nil }
-        let window = Double(minutes.count - 1) + max(1, min(60, secondsIntoMinute)) / 60
+        let active = minutes.drop { $0.served == 0 }
+        let served = active.map(\.served).reduce(0, +)
+        guard served > 0 else { return nil }
+        let window = Double(active.count - 1) + max(1, min(60, secondsIntoMinute)) / 60
         return Double(position) * window / Double(served)
     }
 

@@ -94,6 +94,9 @@ import Testing
         // 19 rooms over 9.5 minutes: 2 a minute, so the third in line waits about 1.5 minutes.
         let busy = (0..<10).map { RouteMinute(minute: $0, served: $0 == 9 ? 1 : 2) }
         #expect(QueueMessenger.waitMinutes(position: 3, minutes: busy, secondsIntoMinute: 30) == 1.5)
+        // A route that started serving this minute, 30 s ago: 4 rooms in half a minute.
+        let starting = (0..<10).map { RouteMinute(minute: $0, served: $0 == 9 ? 4 : 0) }
+        #expect(QueueMessenger.waitMinutes(position: 4, minutes: starting, secondsIntoMinute: 30) == 0.5)
     }
 
     @Test func theSpacingHookIsReadFromTheEnvironment() throws {

@@ -126,7 +126,7 @@ import TestSupport
         try await onThread {
             let harness = try Self.harness(simulatorArguments: ["--bot-fault", fault, "--hang-ms", "30000"],
                                            ["QISCUS_TIMEOUT_SECONDS": "3", "QUEUE_MESSAGE_STEP": "1",
-                                            "ALLOCATOR_QUEUE_MESSAGE_SPACING_MS": "0"])
+                                            "ALLOCATOR_QUEUE_MESSAGE_SPACING_MS": "0", "SHUTDOWN_DRAIN_SECONDS": "0"])
             defer { harness.stop() }
             try Self.write(harness, "4000")
             #expect(try eventually(within: 5) { try harness.simulatorReport().rooms["4000"] != nil })
@@ -147,6 +147,11 @@ import TestSupport
             }
             #expect(try Self.metric(harness, "caa_queue_messages_total{result=\"sent\"}") == 0)
             #expect(harness.log("instance-0").contains("a queue message could not be sent") || fault == "hang")
+            // Sends in flight (hanging) do not hold up a graceful shutdown.
+            let stopping = Date()
+            #expect(harness.instance(0).terminate(grace: 10) == 0)
+            #expect(Date().timeIntervalSince(stopping) < 2.5, "stopped in \(Date().timeIntervalSince(stopping)) s")
+            #expect(harness.log("instance-0").contains("queue messages stopped"))
         }
     }
 
