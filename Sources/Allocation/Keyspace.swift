@@ -21,7 +21,7 @@ public struct Keyspace: Sendable, Equatable {
     /// The name (last part) of each key of the app.
     public enum Name: String, Sendable, CaseIterable {
         case queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned, touched, freed
-        case route, routes, served, limit, paused, agents, seen, instances, stats, recent
+        case route, routes, served, limit, paused, agents, seen, instances, stats, recent, notice, sends
     }
 
     /// The queue of a route: `queue` for `default` (the key of the versions before routes, so their rooms
@@ -92,6 +92,12 @@ public struct Keyspace: Sendable, Equatable {
     public var instances: String { key("instances") }
     /// hash: the minute ring of route `default` (``stats(route:)``).
     public var stats: String { key("stats") }
+    /// hash room -> `<session>:<position>:<ms>` of its last "place in line" message (`notice.lua`); the
+    /// entries of rooms that left the queue are swept once the message spacing has passed.
+    public var notice: String { key("notice") }
+    /// hash: `s` the Redis-clock second and `n` the "place in line" messages picked in it by every instance
+    /// (`QUEUE_MESSAGE_MAX_PER_SECOND`).
+    public var sends: String { key("sends") }
 
     /// list of the last 50 assignments, newest first: `<room>:<route>:<agent>:<waited ms or -1>:<ms>` (``RecentAssignment``).
     public var recent: String { key("recent") }

@@ -94,7 +94,7 @@ public final class AllocatorService: Sendable {
         let services: [(String, any Service)] = [
             ("redis", redis), ("qiscus-http", http), ("wake-listener", listener), ("readiness", probe),
             ("housekeeper", housekeeper), ("qiscus-probe", faults), ("allocation", pool), ("webhooks", server), ("drain", drain),
-        ]
+        ] + Self.queueMessageServices(configuration, qiscus: qiscus, store: store, hooks: hooks, logger: logger)
         var group = ServiceGroupConfiguration(
             services: services.map { .init(service: $0.1, serviceName: $0.0) },
             gracefulShutdownSignals: signals, cancellationSignals: [], logger: logger)

@@ -48,6 +48,12 @@ public struct ServiceConfiguration: Sendable {
     public var agentViewMaxAgeMilliseconds: Int
     /// The routes of `ROUTES_FILE`, read and checked at start-up; ``RouteTable/single`` when unset.
     public var routes: RouteTable
+    /// `QUEUE_MESSAGE`: the "place in line" message; nil turns the messages off.
+    public var queueMessage: QueueMessageTemplate?
+    /// `QUEUE_MESSAGE_STEP`: places a room must move up before it gets another message.
+    public var queueMessageStep: Int
+    /// `QUEUE_MESSAGE_MAX_PER_SECOND`: queue messages per second of the app, every instance together.
+    public var queueMessageMaxPerSecond: Int
     public var logLevel: Logger.Level
     /// On SIGTERM, `/readyz` answers 503 at once while webhooks are still taken this long, so a load balancer
     /// stops sending before the port closes (`SHUTDOWN_DRAIN_SECONDS`).
@@ -88,6 +94,11 @@ public struct ServiceConfiguration: Sendable {
         leaseSeconds = try source.value(worker.leaseSeconds)
         reconcileSeconds = try source.value(worker.reconcileSeconds)
         agentViewMaxAgeMilliseconds = try source.value(worker.agentViewMaxAgeMilliseconds)
+
+        let messages = Settings.QueueMessages.self
+        queueMessage = try source.optionalValue(messages.template)
+        queueMessageStep = try source.value(messages.step)
+        queueMessageMaxPerSecond = try source.value(messages.maxPerSecond)
 
         logLevel = try source.value(Settings.Service.logLevel)
         shutdownDrainSeconds = try source.value(Settings.Service.shutdownDrainSeconds)

@@ -110,6 +110,19 @@ extension Setting where Value == RouteTable {
     }
 }
 
+extension Setting where Value == QueueMessageTemplate {
+    /// A ``QueueMessageTemplate``: refused with the placeholder or the brace at fault. Unset is off.
+    static func queueMessage(_ name: String, meaning: String) -> Setting<QueueMessageTemplate> {
+        Setting(name, .optional, allowed: "text with {position} and {wait}", meaning: meaning) { text throws(SettingRefusal) in
+            do throws(QueueMessageTemplate.Refusal) {
+                return try QueueMessageTemplate(text)
+            } catch {
+                throw SettingRefusal(error.problem)
+            }
+        }
+    }
+}
+
 extension Setting where Value == Logger.Level {
     /// A swift-log level, in any case.
     static func logLevel(_ name: String, _ presence: SettingPresence, meaning: String) -> Setting<Logger.Level> {

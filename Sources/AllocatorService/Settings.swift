@@ -105,6 +105,20 @@ public enum Settings {
         static let all: [any AnySetting] = [file]
     }
 
+    /// The "place in line" messages to waiting customers (README "Queue messages").
+    public enum QueueMessages {
+        public static let template = Setting.queueMessage(
+            "QUEUE_MESSAGE", meaning: "when set, customers waiting in line get this message through the Qiscus bot API, "
+                + "with {position} and {wait} filled in (README \"Queue messages\"); unset: no messages")
+        public static let step = Setting.integer(
+            "QUEUE_MESSAGE_STEP", .defaulted("5"), in: 1...1_000_000,
+            meaning: "a waiting room gets another message once it moved up this many places (and 30 s passed)")
+        public static let maxPerSecond = Setting.integer(
+            "QUEUE_MESSAGE_MAX_PER_SECOND", .defaulted("20"), in: 1...1000,
+            meaning: "queue messages per second of the app, every instance together")
+        static let all: [any AnySetting] = [template, step, maxPerSecond]
+    }
+
     /// The service process: its logs and its shutdown.
     public enum Service {
         public static let logLevel = Setting.logLevel(
@@ -117,5 +131,5 @@ public enum Settings {
 
     /// Every variable.
     public static let all: [any AnySetting] = HTTP.all + Store.all + Qiscus.all + Worker.all + Routes.all
-        + Service.all
+        + QueueMessages.all + Service.all
 }

@@ -143,6 +143,11 @@ public final class LocalStack: @unchecked Sendable {
         try JSONDecoder().decode(SimulatorStats.self, from: get(simulatorURL + "/sim/stats", client: client).body)
     }
 
+    /// Every bot message the simulator took (the queue messages), in order.
+    public func simulatorMessages(client: HTTPClient = HTTPClient()) throws -> [BotMessageRecord] {
+        try JSONDecoder().decode([String: [BotMessageRecord]].self, from: get(simulatorURL + "/sim/messages", client: client).body)["messages"] ?? []
+    }
+
     /// The allocation webhook body the simulator builds for a customer message in `room`, from `channel` (or
     /// just `source`) when given; without either, the room's earlier channel (see
     /// `QiscusSimulator.allocationWebhook(room:source:channel:)`).

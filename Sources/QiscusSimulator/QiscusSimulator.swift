@@ -5,7 +5,8 @@ import Synchronization
 
 /// A faithful stand-in for the Qiscus Omnichannel admin API endpoints the service calls (available agents,
 /// agents by division, divisions, assign), with the same paths, shapes, status codes and header check; it
-/// holds agents and their divisions, records every assign and the highest load each agent ever reached, lags
+/// holds agents and their divisions, records every assign, every bot message (`POST /{app id}/bot`) and the
+/// highest load each agent ever reached, lags
 /// `current_customer_count`, injects faults, and produces the webhooks Qiscus would send. Control endpoints
 /// live under `/sim/`. Used by the tests, the demo and `allocator simulate`.
 public final class QiscusSimulator: Sendable {
@@ -36,6 +37,8 @@ public final class QiscusSimulator: Sendable {
         }
         router.on("GET", "/api/v2/divisions") { [self] in api($0, counting: \.divisionsCalls, divisions) }
         router.on("POST", "/api/v1/admin/service/assign_agent") { [self] in api($0, counting: \.assignCalls, assignAgent) }
+        router.on("POST", "/\(state.withLock { $0.configuration.appID })/bot") { [self] in api($0, counting: \.botCalls, bot) }
+        router.on("GET", "/sim/messages") { [self] _ in .json(["messages": botMessages()]) }
         router.on("GET", "/sim/state") { [self] _ in .json(report()) }
         router.on("GET", "/sim/stats") { [self] _ in .json(stats()) }
         router.on("POST", "/sim/agents") { [self] in setAgents($0) }
@@ -152,7 +155,8 @@ public final class QiscusSimulator: Sendable {
             SimulatorStats(assignCount: state.assigns.count, lastAssignAt: state.assigns.last?.at,
                            apiCalls: state.apiCalls, conflicts: state.conflicts,
                            byDivisionCalls: state.byDivisionCalls, divisionsCalls: state.divisionsCalls,
-                           availableAgentsCalls: state.availableAgentsCalls, assignCalls: state.assignCalls)
+                           availableAgentsCalls: state.availableAgentsCalls, assignCalls: state.assignCalls,
+                           botCalls: state.botCalls, messageCount: state.botMessages.count)
         }
     }
 
@@ -164,7 +168,8 @@ public final class QiscusSimulator: Sendable {
                                    maxLoads: Dictionary(uniqueKeysWithValues: state.maxLoad.map { (String($0), $1) }),
                                    rooms: state.roomAgent, apiCalls: state.apiCalls, conflicts: state.conflicts,
                                    byDivisionCalls: state.byDivisionCalls, divisionsCalls: state.divisionsCalls,
-                                   availableAgentsCalls: state.availableAgentsCalls, assignCalls: state.assignCalls)
+                                   availableAgentsCalls: state.availableAgentsCalls, assignCalls: state.assignCalls,
+                                   botCalls: state.botCalls, messages: state.botMessages)
         }
     }
 
@@ -202,6 +207,7 @@ public final class QiscusSimulator: Sendable {
             if let v = fields["count_lag_ms"] as? Int { c.countLagMilliseconds = v }
             if let v = fields["secret_key"] as? String { c.secretKey = v }
             if let v = fields["page_cap"] as? Int { c.pageCap = v }
+            if let v = (fields["bot_fault"] as? String).flatMap(SimulatorConfiguration.BotFault.init(rawValue:)) { c.botFault = v }
             state.configuration = c
         }
         return .json(["status": "ok"])

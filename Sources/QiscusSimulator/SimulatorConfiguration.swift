@@ -16,6 +16,18 @@ public struct SimulatorConfiguration: Sendable, Equatable, Codable {
     /// The most agents a page of either listing (agents by division, available agents) holds, whatever `limit`
     /// asks (Qiscus serves fewer than asked; lower it to make a client read many pages).
     public var pageCap: Int
+    /// How the bot endpoint (`POST /{app id}/bot`) fails, apart from the faults of every API call.
+    public var botFault: BotFault
+
+    /// A fault of the bot endpoint only.
+    public enum BotFault: String, Sendable, Equatable, Codable, CaseIterable {
+        /// answers as Qiscus does
+        case none
+        /// answers 500
+        case error
+        /// waits `hangMilliseconds`, then answers (to trip client timeouts)
+        case hang
+    }
 
     enum CodingKeys: String, CodingKey {
         case appID = "app_id"
@@ -27,11 +39,14 @@ public struct SimulatorConfiguration: Sendable, Equatable, Codable {
         case hangMilliseconds = "hang_ms"
         case countLagMilliseconds = "count_lag_ms"
         case pageCap = "page_cap"
+        case botFault = "bot_fault"
     }
 
     public init(appID: String = "sim-app", secretKey: String = "sim-secret", latencyMilliseconds: Int = 0,
                 rateLimitRate: Double = 0, serverErrorRate: Double = 0, hangRate: Double = 0,
-                hangMilliseconds: Int = 10_000, countLagMilliseconds: Int = 0, pageCap: Int = 50) {
+                hangMilliseconds: Int = 10_000, countLagMilliseconds: Int = 0, pageCap: Int = 50,
+                botFault: BotFault = .none) {
+        self.botFault = botFault
         self.appID = appID
         self.secretKey = secretKey
         self.latencyMilliseconds = latencyMilliseconds
@@ -56,5 +71,6 @@ public struct SimulatorConfiguration: Sendable, Equatable, Codable {
         hangMilliseconds = try c.decodeIfPresent(Int.self, forKey: .hangMilliseconds) ?? defaults.hangMilliseconds
         countLagMilliseconds = try c.decodeIfPresent(Int.self, forKey: .countLagMilliseconds) ?? defaults.countLagMilliseconds
         pageCap = try c.decodeIfPresent(Int.self, forKey: .pageCap) ?? defaults.pageCap
+        botFault = try c.decodeIfPresent(BotFault.self, forKey: .botFault) ?? defaults.botFault
     }
 }

@@ -52,6 +52,9 @@ struct SimulatorState {
     var assignCalls = 0
     /// Assign calls for a room that already had ANOTHER agent: a second allocation of one session.
     var conflicts = 0
+    /// Calls of `POST /{app id}/bot`, whatever they were answered (also in `apiCalls`), and the messages posted.
+    var botCalls = 0
+    var botMessages: [BotMessageRecord] = []
 
     init(configuration: SimulatorConfiguration) {
         self.configuration = configuration
@@ -156,9 +159,14 @@ public struct SimulatorReport: Codable, Sendable, Equatable {
     public var availableAgentsCalls: Int
     /// Calls of `POST /api/v1/admin/service/assign_agent` (refused ones too), also counted in `apiCalls`.
     public var assignCalls: Int
+    /// Calls of `POST /{app id}/bot` (failed ones too), also counted in `apiCalls`.
+    public var botCalls: Int
+    /// Every bot message posted, in order.
+    public var messages: [BotMessageRecord]
 
     enum CodingKeys: String, CodingKey {
-        case assigns, loads, rooms, conflicts
+        case assigns, loads, rooms, conflicts, messages
+        case botCalls = "bot_calls"
         case maxLoads = "max_loads"
         case apiCalls = "api_calls"
         case byDivisionCalls = "by_division_calls"
@@ -183,6 +191,8 @@ extension SimulatorReport {
         divisionsCalls = try container.decodeIfPresent(Int.self, forKey: .divisionsCalls) ?? 0
         availableAgentsCalls = try container.decodeIfPresent(Int.self, forKey: .availableAgentsCalls) ?? 0
         assignCalls = try container.decodeIfPresent(Int.self, forKey: .assignCalls) ?? 0
+        botCalls = try container.decodeIfPresent(Int.self, forKey: .botCalls) ?? 0
+        messages = try container.decodeIfPresent([BotMessageRecord].self, forKey: .messages) ?? []
     }
 }
 
@@ -201,9 +211,15 @@ public struct SimulatorStats: Codable, Sendable, Equatable {
     public var availableAgentsCalls: Int
     /// Calls of `POST /api/v1/admin/service/assign_agent` (refused ones too), also counted in `apiCalls`.
     public var assignCalls: Int
+    /// Calls of `POST /{app id}/bot` (failed ones too), also counted in `apiCalls`.
+    public var botCalls: Int
+    /// Bot messages posted.
+    public var messageCount: Int
 
     enum CodingKeys: String, CodingKey {
         case conflicts
+        case botCalls = "bot_calls"
+        case messageCount = "message_count"
         case assignCount = "assign_count"
         case lastAssignAt = "last_assign_at"
         case apiCalls = "api_calls"
@@ -226,5 +242,21 @@ extension SimulatorStats {
         divisionsCalls = try container.decodeIfPresent(Int.self, forKey: .divisionsCalls) ?? 0
         availableAgentsCalls = try container.decodeIfPresent(Int.self, forKey: .availableAgentsCalls) ?? 0
         assignCalls = try container.decodeIfPresent(Int.self, forKey: .assignCalls) ?? 0
+        botCalls = try container.decodeIfPresent(Int.self, forKey: .botCalls) ?? 0
+        messageCount = try container.decodeIfPresent(Int.self, forKey: .messageCount) ?? 0
+    }
+}
+
+/// One bot message the simulator took (`POST /{app id}/bot`).
+public struct BotMessageRecord: Codable, Sendable, Equatable {
+    public let room: String
+    public let text: String
+    /// Seconds since 1970, when it was taken.
+    public let at: Double
+
+    enum CodingKeys: String, CodingKey {
+        case room = "room_id"
+        case text = "message"
+        case at
     }
 }

@@ -50,6 +50,7 @@ struct Demo: AsyncParsableCommand {
             "ADMIN_TOKEN": adminToken,
             "MAX_CUSTOMERS_PER_AGENT": String(limit), "WORKER_CONCURRENCY": "4", "RECONCILE_SECONDS": "2",
             "KEY_PREFIX": "demo\(UInt16.random(in: 0...UInt16.max))", "ROUTES_FILE": routesFile,
+            "QUEUE_MESSAGE": DemoPlay.queueMessage,
         ], dotEnv: nil)
         config.httpThreads = 4
         let service = try AllocatorService(configuration: config, registry: registry, logger: logger, signals: [])

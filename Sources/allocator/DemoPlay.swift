@@ -24,6 +24,9 @@ struct DemoPlay {
     /// Assigns to an agent outside the room's route.
     var outsideRoute = 0
 
+    /// The `QUEUE_MESSAGE` of the demo's service: waiting customers get it through the simulated bot API.
+    static let queueMessage = "You are number {position} in line[; expected wait about {wait}]."
+
     init(rooms: Int, arrivalSeconds: Double, simulator: QiscusSimulator, serviceURL: String) {
         self.rooms = (1...max(1, rooms)).map { String(91_000_000 + $0) }
         index = Dictionary(uniqueKeysWithValues: self.rooms.enumerated().map { ($1, $0) })
@@ -114,6 +117,13 @@ struct DemoPlay {
         return line
     }
 
+    /// How many queue messages waiting customers got, with the first two (`QUEUE_MESSAGE`, README).
+    private func queueMessages(_ messages: [BotMessageRecord]) -> String {
+        let rooms = Set(messages.map(\.room)).count
+        let samples = messages.prefix(2).map { "\n                             room \($0.room): \"\($0.text)\"" }.joined()
+        return "\(messages.count) to \(rooms) waiting customers" + samples
+    }
+
     private func summary(report: SimulatorReport, elapsed: Double, limit: Int) -> Summary {
         let sorted = waits.sorted()
         func percentile(_ p: Double) -> String {
@@ -139,6 +149,7 @@ struct DemoPlay {
               highest agent load     \(maxLoad) (limit \(limit)); agent 5, in both divisions: \(shared)
               double assignments     \(doubles)
               Qiscus API calls       \(report.apiCalls)
+              queue messages         \(queueMessages(report.messages))
             \(ok ? "OK: every customer served within its route, no agent ever above the limit." : "PROBLEM: see the figures above.")
             """
         return Summary(text: text, ok: ok)

@@ -23,17 +23,25 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Share of API calls answered 500.") var serverErrorRate = 0.0
     @Option(help: "Share of API calls that hang for --hang-ms.") var hangRate = 0.0
     @Option(help: "How long a hanging call hangs, ms.") var hangMs = 10_000
+    @Option(help: "Fault of the bot endpoint (queue messages) only: none, error (500) or hang (--hang-ms, then 504).")
+    var botFault = "none"
     @Option(help: "Where POST /sim/message forwards allocation webhooks (the service's /webhooks/allocate).")
     var allocateWebhookURL: String?
     @Option(help: "Where POST /sim/resolve forwards resolve webhooks (the service's /webhooks/resolve).")
     var resolveWebhookURL: String?
+
+    func validate() throws {
+        guard SimulatorConfiguration.BotFault(rawValue: botFault) != nil else {
+            throw ValidationError("--bot-fault must be none, error or hang")
+        }
+    }
 
     func run() async throws {
         let simulator = QiscusSimulator(
             configuration: SimulatorConfiguration(
                 appID: appID, secretKey: secretKey, latencyMilliseconds: latencyMs, rateLimitRate: rateLimitRate,
                 serverErrorRate: serverErrorRate, hangRate: hangRate, hangMilliseconds: hangMs,
-                countLagMilliseconds: countLagMs),
+                countLagMilliseconds: countLagMs, botFault: SimulatorConfiguration.BotFault(rawValue: botFault) ?? .none),
             agents: agents, allocateWebhookURL: allocateWebhookURL, resolveWebhookURL: resolveWebhookURL)
         let server = HTTPServer(configuration: .init(host: host, port: port, threads: threads), router: simulator.router)
         try server.start() // bound now, so the line below names the port; run() keeps it until SIGTERM or SIGINT

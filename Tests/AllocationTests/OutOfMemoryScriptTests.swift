@@ -11,6 +11,7 @@ import TestSupport
     /// The scripts a full Redis refuses: they take in new work. Every other script runs.
     static let refusedWhenFull: Set<String> = [
         Enqueue.name, Claim.name, Reserve.name, Revive.name, Nudge.name, Override.name, Remember.name, Announce.name,
+        Notice.name,
     ]
 
     @Test(arguments: ScriptLibrary.all.map { $0.name })
@@ -52,6 +53,12 @@ import TestSupport
         case Announce.name:
             try await full.expectRefused(Announce.Code.agreed) {
                 try await f.store.run(Announce(instance: "a", fingerprint: "f", ttlMilliseconds: 60_000)).code
+            }
+        case Notice.name:
+            // Queue messages are a courtesy: a full Redis picks nobody, and the next scan tries again.
+            try await f.enqueue("1")
+            try await full.expectRefused([Notice.Pick(room: "1", position: 1)]) {
+                try await f.store.run(Notice(minAgeMilliseconds: 0)).picks
             }
         case Reroute.name:
             // Rooms of a route that left the routes file move to default: memory only shrinks.

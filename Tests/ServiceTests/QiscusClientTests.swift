@@ -242,6 +242,7 @@ import TestSupport
             }
             router.on("GET", "/api/v2/admin/service/available_agents", handler)
             router.on("POST", "/api/v1/admin/service/assign_agent", handler)
+            router.on("POST", "/app-1/bot", handler)
             server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0), router: router)
             try server.start()
             baseURL = "http://127.0.0.1:\(server.port)"
