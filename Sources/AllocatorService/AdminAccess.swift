@@ -27,7 +27,9 @@ struct AdminAccess: Sendable {
     /// another site.
     @discardableResult
     func authorize(_ request: ServerRequest) throws(HTTPError) -> Grant {
-        if request.header("Authorization") != nil {
+        // Only the Bearer scheme is the admin token: a proxy's `Authorization: Basic ..` passed through leaves
+        // the browser's session in charge.
+        if let header = request.header("Authorization"), header.lowercased().hasPrefix("bearer ") {
             try BearerToken.check(request, expected: token)
             return .bearer
         }
@@ -45,32 +47,33 @@ struct AdminAccess: Sendable {
 
     /// The request's session cookie, when it is one this token signed and it has not expired.
     func validSession(_ request: ServerRequest) -> String? {
-        guard let value = Self.cookie(DashboardSession.cookieName, in: request), sessions.isValid(value) else { return nil }
-        return value
+        Self.cookies(DashboardSession.cookieName, in: request).first { sessions.isValid($0) }
     }
 
-    /// 403 when `Sec-Fetch-Site` says another site sent the request, or `Origin` names another host than `Host`.
+    /// 403 when the browser says another origin sent the request: `Sec-Fetch-Site` other than `same-origin` or
+    /// `none` (every current browser sends it); without it, an `Origin` whose host is not the request's
+    /// (`X-Forwarded-Host` from a proxy, else `Host`). `Sec-Fetch-Site` comes first because a proxy may rewrite
+    /// `Host` (nginx's default `proxy_set_header Host $proxy_host`), which would refuse every change.
     static func checkSameSite(_ request: ServerRequest) throws(HTTPError) {
-        if let site = request.header("Sec-Fetch-Site"), !["same-origin", "none"].contains(site.lowercased()) {
-            throw HTTPError(403, code: "cross_site", message: "requests from other sites are refused")
+        let refusal = HTTPError(403, code: "cross_site", message: "requests from other sites are refused")
+        if let site = request.header("Sec-Fetch-Site") {
+            guard ["same-origin", "none"].contains(site.lowercased()) else { throw refusal }
+            return
         }
         guard let origin = request.header("Origin") else { return }
-        let host = request.header("Host")?.lowercased()
+        let host = (request.header("X-Forwarded-Host") ?? request.header("Host"))?.lowercased()
         let originHost = origin.lowercased().split(separator: "://", maxSplits: 1).last.map(String.init)
-        guard let host, origin.lowercased() != "null", originHost == host else {
-            throw HTTPError(403, code: "cross_site", message: "requests from other sites are refused")
-        }
+        guard let host, origin.lowercased() != "null", originHost == host else { throw refusal }
     }
 
-    /// The value of a cookie of the `Cookie` header (the first of that name).
-    static func cookie(_ name: String, in request: ServerRequest) -> String? {
-        guard let header = request.header("Cookie") else { return nil }
-        for pair in header.split(separator: ";") {
+    /// Every value of a cookie of the `Cookie` header, in order (a stale cookie of a longer path comes first and
+    /// must not hide a valid one).
+    static func cookies(_ name: String, in request: ServerRequest) -> [String] {
+        guard let header = request.header("Cookie") else { return [] }
+        return header.split(separator: ";").compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
-                return parts[1].trimmingCharacters(in: .whitespaces)
-            }
+            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name else { return nil }
+            return parts[1].trimmingCharacters(in: .whitespaces)
         }
-        return nil
     }
 }

@@ -10,7 +10,8 @@
 ///   the start of the text through the mark after it and the spaces that follow.
 ///
 /// `{`, `}`, `[` and `]` are reserved: a template with another placeholder, unbalanced braces or brackets, or
-/// brackets inside brackets is refused. `{position}` is not required.
+/// brackets inside brackets is refused, and so is one that leaves nothing to send without `{wait}`. `{position}`
+/// is not required.
 public struct QueueMessageTemplate: Sendable, Equatable, CustomStringConvertible {
     /// One piece of a parsed template: a character, a placeholder, or an optional part.
     indirect enum Unit: Sendable, Equatable {
@@ -44,6 +45,9 @@ public struct QueueMessageTemplate: Sendable, Equatable, CustomStringConvertible
         self.text = text
         withWait = try Self.parse(text)
         withoutWait = Self.droppingWait(withWait)
+        if render(position: 1, waitMinutes: nil).allSatisfy(\.isWhitespace) {
+            throw Refusal(problem: "is empty while a route has no service rate yet (everything is in the part with {wait}): keep some text outside it")
+        }
     }
 
     public var description: String { text }

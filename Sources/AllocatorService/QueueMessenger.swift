@@ -37,8 +37,12 @@ struct QueueMessenger: Service {
         var maxInFlight = 16
         /// The minutes of the route's ring its service rate is taken from (`{wait}`).
         var rateMinutes = 10
-        /// Entries of the per-room state looked at per scan (the sweep of rooms that left the queue).
-        var sweepCount = 100
+        /// Entries of the per-room state looked at per scan (the sweep of rooms that left the queue): at least
+        /// twice what the app may pick in a second, so the sweep keeps up with new entries (at most 1,000).
+        var sweepCount: Int { min(1_000, max(100, 2 * maxPerSecond)) }
+        /// How long sends stop after Qiscus answered 429 without `Retry-After` (messages share the app's quota
+        /// with the assign calls).
+        var rateLimitPause: Duration = .seconds(5)
     }
 
     let store: AllocationStore
@@ -46,6 +50,8 @@ struct QueueMessenger: Service {
     let options: Options
     let logger: Logger
     private let inFlight = InFlight()
+    /// Until when a 429 of the bot endpoint stopped the sends.
+    private let pausedUntil = SendPause()
     private let failures: LogThrottle
     private let scanErrors: LogThrottle
 
@@ -72,6 +78,7 @@ struct QueueMessenger: Service {
         try await withThrowingDiscardingTaskGroup { group in
             var walk = Walk()
             while true {
+                if let until = pausedUntil.until, until > .now { try await Task.sleep(until: until) }
                 do {
                     try await scan(&walk, group: &group)
                 } catch where Task.isCancelled {
@@ -147,7 +154,7 @@ struct QueueMessenger: Service {
             let wait = minutes.flatMap { Self.waitMinutes(position: pick.position, minutes: $0, secondsIntoMinute: secondsIntoMinute) }
             let text = options.template.render(position: pick.position, waitMinutes: wait)
             inFlight.add(1)
-            group.addTask { [client, logger, inFlight, failures] in
+            group.addTask { [client, logger, inFlight, failures, pausedUntil, options] in
                 defer { inFlight.add(-1) }
                 do {
                     try await client.sendBotMessage(room: pick.room, text: text)
@@ -157,6 +164,11 @@ struct QueueMessenger: Service {
                 } catch where Task.isCancelled {
                     return // shutting down
                 } catch {
+                    if case QiscusError.rateLimited(let after) = error {
+                        // The app's quota is the assign calls' too: no message until Qiscus says so.
+                        let until = ContinuousClock.now + (after.map { .seconds(min(max($0, 1), 300)) } ?? options.rateLimitPause)
+                        pausedUntil.extend(to: until)
+                    }
                     Counter(label: "caa_queue_messages_total", dimensions: [("result", "failed")]).increment()
                     failures.record { suppressed in
                         logger.warning("a queue message could not be sent; the room gets its next one when due", metadata: [
@@ -182,6 +194,15 @@ struct QueueMessenger: Service {
     static func milliseconds(_ duration: Duration) -> Int {
         Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
     }
+}
+
+/// Until when a 429 of the bot endpoint stopped one ``QueueMessenger``'s sends.
+final class SendPause: Sendable {
+    private let state = Mutex<ContinuousClock.Instant?>(nil)
+
+    var until: ContinuousClock.Instant? { state.withLock { $0 } }
+
+    func extend(to instant: ContinuousClock.Instant) { state.withLock { $0 = max($0 ?? instant, instant) } }
 }
 
 /// The sends in flight of one ``QueueMessenger``.

@@ -24,9 +24,11 @@ public final class ChildProcess: Sendable {
     ///   - environment: the child's whole environment; `nil` inherits this process's.
     ///   - output: a file that receives stdout and stderr (appended); `nil` discards them.
     ///   - directory: the working directory; `nil` keeps this one.
+    ///   - ownProcessGroup: start the child in a process group of its own, so a Ctrl-C at the terminal (sent to
+    ///     the foreground group) reaches this process only, which then stops the child itself.
     public init(_ executable: String, _ arguments: [String] = [], environment: [String: String]? = nil,
-                output: URL? = nil, directory: URL? = nil) throws {
-        let configuration = Configuration(
+                output: URL? = nil, directory: URL? = nil, ownProcessGroup: Bool = false) throws {
+        var configuration = Configuration(
             executable: executable.contains("/") ? .path(FilePath(executable)) : .name(executable),
             arguments: Arguments(arguments),
             environment: environment.map { variables in
@@ -35,6 +37,7 @@ public final class ChildProcess: Sendable {
                 }))
             } ?? .inherit,
             workingDirectory: directory.map { FilePath($0.path) })
+        if ownProcessGroup { configuration.platformOptions.processGroupID = 0 }
         let state = ChildState()
         if let output {
             let log = try FileDescriptor.open(FilePath(output.path), .writeOnly, options: [.append, .create, .closeOnExec],

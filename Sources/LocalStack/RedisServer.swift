@@ -15,18 +15,20 @@ public final class RedisServer: Sendable {
     public var pid: pid_t { server.pid }
 
     /// Starts a new server; `arguments` are extra `redis-server` options such as `["--requirepass", "x"]`.
-    public static func start(arguments: [String] = [], directory: URL? = nil) throws -> RedisServer {
+    /// `ownProcessGroup` keeps a Ctrl-C at the terminal from reaching it (the demo stops it after its own shutdown).
+    public static func start(arguments: [String] = [], directory: URL? = nil, ownProcessGroup: Bool = false) throws -> RedisServer {
         var lastError: Error = LocalStackError("redis-server did not start")
         for _ in 0..<5 {
             do {
-                return try RedisServer(port: try LoopbackPort.free(), arguments: arguments, directory: directory)
+                return try RedisServer(port: try LoopbackPort.free(), arguments: arguments, directory: directory,
+                                       ownProcessGroup: ownProcessGroup)
             } catch { lastError = error }
         }
         throw lastError
     }
 
     /// Starts a server on a given port (e.g. to restart one on the same port and data directory).
-    public init(port: Int, arguments: [String] = [], directory: URL? = nil) throws {
+    public init(port: Int, arguments: [String] = [], directory: URL? = nil, ownProcessGroup: Bool = false) throws {
         self.port = port
         self.directory = directory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("caa-redis-\(port)-\(UUID().uuidString)")
@@ -34,10 +36,11 @@ public final class RedisServer: Sendable {
         let log = self.directory.appendingPathComponent("redis.log")
         server = try ChildProcess("redis-server",
                                   ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                   "--dir", self.directory.path, "--logfile", log.path] + arguments)
+                                   "--dir", self.directory.path, "--logfile", log.path] + arguments,
+                                  ownProcessGroup: ownProcessGroup)
         // Ends when the test process or the server is gone, killing the server.
         watchdog = try ChildProcess("/bin/sh", ["-c", "while kill -0 $0 2>/dev/null && kill -0 $1 2>/dev/null; do sleep 0.5; done; kill -9 $1 2>/dev/null",
-                                                String(getpid()), String(server.pid)])
+                                                String(getpid()), String(server.pid)], ownProcessGroup: ownProcessGroup)
 
         let deadline = Date().addingTimeInterval(10)
         let probe = RedisConnection(configuration: RedisConfiguration(port: port, connectTimeout: 0.5))

@@ -30,6 +30,15 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let logger = Bootstrap.logging(level: .warning, label: "demo")
         let registry = Bootstrap.metrics()
+        // SIGINT/SIGTERM end the play from the start, so the shutdown below always runs (and stops a private Redis).
+        let stop = DemoStop()
+        let signals = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
+                stop.set()
+                return
+            }
+        }
+        defer { signals.cancel() }
         let (redisURL, privateRedis) = try DemoRedis.find()
         let adminToken = Self.randomToken()
         defer { privateRedis?.stop() }
@@ -78,12 +87,12 @@ struct Demo: AsyncParsableCommand {
         let summary = await withCheckedContinuation { (done: CheckedContinuation<DemoPlay.Summary, Never>) in
             Thread { [limit, maxSeconds] in
                 var play = play
-                done.resume(returning: play.run(maxSeconds: maxSeconds, limit: limit))
+                done.resume(returning: play.run(maxSeconds: maxSeconds, limit: limit) { stop.isSet })
             }.start()
         }
         Console.line(summary.text)
-        if keepRunning || isatty(STDIN_FILENO) == 1 {
-            await playOn(play: play, dashboard: "\(serviceURL)/dashboard", adminToken: adminToken)
+        if !stop.isSet, keepRunning || isatty(STDIN_FILENO) == 1 {
+            await playOn(play: play, dashboard: "\(serviceURL)/dashboard", adminToken: adminToken, stop: stop)
         }
         await service.triggerGracefulShutdown()
         try await running.value
@@ -96,20 +105,13 @@ struct Demo: AsyncParsableCommand {
     }
 
     /// Keeps the simulated day going (the same customers come back, round after round) until Enter, or with
-    /// `--keep-running` until SIGINT/SIGTERM, so the dashboard has something to show.
-    private func playOn(play: DemoPlay, dashboard: String, adminToken: String) async {
-        let stop = DemoStop()
+    /// `--keep-running` until SIGINT/SIGTERM (`stop`), so the dashboard has something to show.
+    private func playOn(play: DemoPlay, dashboard: String, adminToken: String, stop: DemoStop) async {
         Console.line("""
 
             The service stays up: customers keep coming. Dashboard: \(dashboard)  (admin token: \(adminToken))
             \(keepRunning ? "Stop with Ctrl-C." : "Press Enter to stop.")
             """)
-        let signals = Task {
-            for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
-                stop.set()
-                return
-            }
-        }
         if !keepRunning {
             Thread {
                 _ = readLine()
@@ -124,12 +126,12 @@ struct Demo: AsyncParsableCommand {
                     var next = DemoPlay(rooms: play.rooms.count, arrivalSeconds: play.arrivalSeconds, simulator: play.simulator,
                                         serviceURL: play.serviceURL)
                     let summary = next.run(maxSeconds: maxSeconds, limit: limit, quiet: true) { stop.isSet }
-                    Console.line("round \(round): \(summary.ok ? "every customer served" : "stopped early or a problem: see the dashboard")")
+                    let outcome = stop.isSet ? "stopped" : summary.ok ? "every customer served" : "a problem: see the dashboard"
+                    Console.line("round \(round): \(outcome)")
                 }
                 done.resume()
             }.start()
         }
-        signals.cancel()
     }
 }
 
@@ -143,7 +145,7 @@ enum DemoRedis {
             return (url, nil)
         }
         do {
-            let server = try RedisServer.start()
+            let server = try RedisServer.start(ownProcessGroup: true)
             return ("redis://127.0.0.1:\(server.port)/0", server)
         } catch {
             throw ValidationError("no Redis answers at \(url), and a private redis-server did not start: \(error) (run `make demo`)")

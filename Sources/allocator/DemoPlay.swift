@@ -23,6 +23,8 @@ struct DemoPlay {
     let index: [String: Int]
     /// Assigns to an agent outside the room's route.
     var outsideRoute = 0
+    /// Assigns and conflicts the simulator had recorded before this play began (earlier rounds).
+    var baseline = (assigns: 0, conflicts: 0)
 
     /// The `QUEUE_MESSAGE` of the demo's service: waiting customers get it through the simulated bot API.
     static let queueMessage = "You are number {position} in line[; expected wait about {wait}]."
@@ -47,7 +49,10 @@ struct DemoPlay {
         let arrivals = rooms.enumerated().map { (room: $1, at: Double($0) * arrivalSeconds / Double(rooms.count)) }
         var next = 0
         var lastPrint = -1
-        var seenAssigns = 0
+        // The simulator's records are cumulative: a later round counts from here on.
+        let first = simulator.report()
+        baseline = (first.assigns.count, first.conflicts)
+        var seenAssigns = baseline.assigns
         let comeBack = Set(rooms.shuffled().prefix(max(1, rooms.count / 12)))
         while true {
             let elapsed = Date().timeIntervalSince(start)
@@ -113,7 +118,7 @@ struct DemoPlay {
         let waiting = Dictionary(grouping: sentAt.keys, by: route(of:)).mapValues(\.count)
         let line = String(format: "t=%2.0fs  waiting sales %2d support %2d default %2d  served %3d/%d  agents [%@]",
                           elapsed, waiting["sales"] ?? 0, waiting["support"] ?? 0, waiting["default"] ?? 0,
-                          report.assigns.count, rooms.count + returning.count, bars)
+                          report.assigns.count - baseline.assigns, rooms.count + returning.count, bars)
         return line
     }
 
@@ -131,12 +136,13 @@ struct DemoPlay {
             return String(format: "%.0f ms", sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))] * 1000)
         }
         let maxLoad = report.maxLoads.values.max() ?? 0
-        let perSession = Dictionary(grouping: report.assigns) { "\($0.room)/\($0.service)" }
-        let doubles = perSession.values.filter { $0.count > 1 }.count + report.conflicts
-        let served = report.assigns.count
+        let assigns = report.assigns.dropFirst(baseline.assigns)
+        let perSession = Dictionary(grouping: assigns) { "\($0.room)/\($0.service)" }
+        let doubles = perSession.values.filter { $0.count > 1 }.count + report.conflicts - baseline.conflicts
+        let served = assigns.count
         let expected = rooms.count + returning.count
         let ok = maxLoad <= limit && doubles == 0 && served == expected && outsideRoute == 0
-        let perRoute = Dictionary(grouping: report.assigns, by: { route(of: $0.room) }).mapValues(\.count)
+        let perRoute = Dictionary(grouping: assigns, by: { route(of: $0.room) }).mapValues(\.count)
         let shared = report.maxLoads["150005"] ?? 0
         let text = """
 

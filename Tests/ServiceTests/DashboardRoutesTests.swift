@@ -112,6 +112,30 @@ import Testing
         #expect(try await f.agents()[438_001]?.limit == 5)
     }
 
+    /// Behind a proxy: `Host` rewritten to the upstream's name (the browser's `Sec-Fetch-Site` decides), a `Basic`
+    /// authorization of the proxy passed through (the session decides), a stale cookie before the valid one.
+    @Test func aSessionWorksBehindAProxy() async throws {
+        let f = try Fixture()
+        try await f.reserve("7", route: "sales", agent: 438_001)
+        let session = try await login(f)
+        let csrf = admin(f).sessions.csrfToken(for: session)
+        let proxied = ["host": "upstream:8080", "origin": "https://caa.example.com:8443", "sec-fetch-site": "same-origin",
+                       "authorization": "Basic dXNlcjpwYXNz"]
+        var headers = sessionHeaders(session, csrf: csrf, extra: proxied)
+        headers["cookie"] = "\(DashboardSession.cookieName)=v1.1.AAAA.AAAA; \(DashboardSession.cookieName)=\(session)"
+        let response = try await f.call("PUT", "/v1/agents/438001", body: #"{"paused": true}"#, headers: headers)
+        #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
+        #expect(try await f.call("GET", "/v1/dashboard", headers: headers).status == 200)
+        // Without Sec-Fetch-Site (an older browser), the Origin must match the host the proxy forwarded.
+        headers["sec-fetch-site"] = nil
+        #expect(try await f.call("PUT", "/v1/agents/438001", body: "{}", headers: headers).status == 403)
+        headers["x-forwarded-host"] = "caa.example.com:8443"
+        #expect(try await f.call("PUT", "/v1/agents/438001", body: "{}", headers: headers).status == 200)
+        // A wrong bearer token is still a 401, whatever the cookie.
+        headers["authorization"] = "Bearer wrong-token-0123456789"
+        #expect(try await f.call("GET", "/v1/dashboard", headers: headers).status == 401)
+    }
+
     @Test func aCrossSiteLoginIsRefused() async throws {
         let f = try Fixture()
         let response = try await f.call("POST", "/dashboard/login", body: "token=\(AdminRoutesTests.token)",

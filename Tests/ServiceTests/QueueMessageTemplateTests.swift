@@ -24,7 +24,6 @@ import Testing
         ("Expected wait {wait}. You are number {position}.", "You are number 3."),
         ("You are number {position}, wait about {wait}", "You are number 3"),
         ("Number {position}[ (about {wait})][, thanks]!", "Number 3, thanks!"),
-        ("Wait {wait}", ""),
     ])
     func withoutARateTheWaitAndItsClauseAreLeftOut(template: String, expected: String) throws {
         #expect(try render(template) == expected)
@@ -53,6 +52,8 @@ import Testing
         ("Number {position}; about {wait}]", "has a ] without its ["),
         ("Number [{position} [{wait}]]", "has brackets inside brackets"),
         (String(repeating: "x", count: 2_001), "must be 1-2000 characters"),
+        ("Wait {wait}", "is empty while a route has no service rate yet (everything is in the part with {wait}): keep some text outside it"),
+        ("[About {wait}.]", "is empty while a route has no service rate yet (everything is in the part with {wait}): keep some text outside it"),
     ])
     func badTemplatesAreRefusedNamingTheFault(template: String, problem: String) {
         #expect(throws: QueueMessageTemplate.Refusal(problem: problem)) { try QueueMessageTemplate(template) }

@@ -113,7 +113,8 @@ import TestSupport
             let perSecond = Dictionary(grouping: messages) { Int($0.at) }.mapValues(\.count)
             #expect(perSecond.values.allSatisfy { $0 <= 3 }, "\(perSecond.sorted { $0.key < $1.key })")
             let span = (messages.map(\.at).max() ?? 0) - (messages.map(\.at).min() ?? 0)
-            #expect(span >= 5.5, "14 messages at 2 a second take 7 seconds: \(span) s")
+            // 7 Redis seconds at least; the two instances scan a second apart at most, so over 5 s apart in any case.
+            #expect(span >= 4.9, "14 messages at 2 a second take 7 Redis seconds: \(span) s")
             let sent = try (0..<2).map { instance in
                 try Self.metric(harness, instance: instance, "caa_queue_messages_total{result=\"sent\"}")
             }

@@ -58,11 +58,20 @@
       headers: Object.assign({ 'Content-Type': 'application/json' }, csrf ? { 'X-CSRF-Token': csrf } : {}),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (response.status === 401) { location.reload(); throw new Error('logged out'); }
+    if (response.status === 401) { loggedOut(); throw new Error('not logged in'); }
     let answer = null;
     try { answer = await response.json(); } catch (_) { /* no JSON body */ }
     if (!response.ok) throw new Error((answer && answer.message) || ('HTTP ' + response.status));
     return answer;
+  }
+
+  /** Back to the login form, at most once in 10 s: a page the server shows while its data answers 401 (a
+   *  proxy in between) says so instead of reloading in a loop. */
+  function loggedOut() {
+    const last = Number(sessionStorage.getItem('caa-logged-out-at') || 0);
+    if (Date.now() - last < 10000) return;
+    sessionStorage.setItem('caa-logged-out-at', String(Date.now()));
+    location.href = '/dashboard';
   }
 
   function showProblem(text) {
