@@ -112,21 +112,26 @@ import TestSupport
                 try await page.evaluate("document.querySelector(\"tr[data-agent='150001'] .field-error\").textContent = ''")
             }
             let agents = try await onThread { try harness.adminAgents(instance: 1) }
-            #expect(agents[150_001]?.limit == 1 && agents[150_001]?.limit_source == "global", "nothing stored")
+            #expect(agents[150_001]?.limit == 1 && agents[150_001]?.limit_source == "global", "nothing stored (read by the other instance)")
 
-            // Ana may take two rooms: the waiting room goes to her.
+            // With the second instance stopped, Ana may take two rooms: the first instance gives her the waiting room.
+            _ = try await onThread { harness.instance(1).terminate() }
             try await page.type("2", into: "tr[data-agent='150001'] input.limit")
             try await page.click("tr[data-agent='150001'] button.save")
             try await page.waitFor("document.querySelector(\"tr[data-agent='150001'] td:nth-child(3)\").textContent === '2 / 2'",
                                    timeout: .seconds(10))
             #expect(try await onThread { try Self.assignedAgent(harness, room: "7100003") } == 150_001)
 
-            // The same login opens the other instance's dashboard; with the first instance stopped, a change made
-            // there is honoured by the second instance's reservations.
-            _ = try await onThread { harness.instance(0).terminate() }
-            try await page.navigate(to: harness.instanceURLs[1] + "/dashboard")
+            // The same login opens another instance's dashboard; with the first instance stopped, a change made
+            // there is honoured by that instance's reservations.
+            let other = try await onThread {
+                let index = try harness.startInstance()
+                _ = harness.instance(0).terminate()
+                return index
+            }
+            try await page.navigate(to: harness.instanceURLs[other] + "/dashboard")
             try await page.waitFor("document.body.dataset.updated", timeout: .seconds(10))
-            _ = try await onThread { try harness.allocate(room: "7100004", origin: nil, instance: 1) }
+            _ = try await onThread { try harness.allocate(room: "7100004", origin: nil, instance: other) }
             try await page.waitFor("document.querySelector('[data-route=default] .queue-length').textContent === '1'",
                                    timeout: .seconds(10))
             try await page.click("tr[data-agent='150002'] input.pause")
