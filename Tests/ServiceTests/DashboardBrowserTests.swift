@@ -103,6 +103,18 @@ import TestSupport
             #expect(name == "<img src=x onerror=\"window.injected=1\">Budi")
             #expect(try await page.evaluate("document.images.length === 0 && window.injected === undefined").bool == true)
 
+            // A field being typed in keeps its focus and text while the rows refresh every second.
+            try await page.type("4", into: "tr[data-agent='150001'] input.limit")
+            for _ in 0..<2 {
+                let before = try await page.evaluate("document.body.dataset.updated").string ?? ""
+                try await page.waitFor("document.body.dataset.updated !== \(JSONValue.string(before))", timeout: .seconds(5))
+            }
+            let kept = try await page.evaluate("""
+                document.activeElement === document.querySelector("tr[data-agent='150001'] input.limit")
+                  && document.activeElement.value === '4'
+                """)
+            #expect(kept.bool == true, "focus and text kept over two refreshes")
+
             // A bad limit from the form: the field error, nothing stored.
             for bad in ["-1", "0", "10001", "abc"] {
                 try await page.type(bad, into: "tr[data-agent='150001'] input.limit")

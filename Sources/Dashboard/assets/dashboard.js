@@ -225,8 +225,20 @@
       row.title = !agent.online && agent.load > 0 ? 'offline while holding rooms' : '';
       return row;
     });
-    body.replaceChildren(...ordered);
+    keepRows(body, ordered);
     $('agents-count').textContent = agents.filter((a) => a.online).length + ' online of ' + agents.length;
+  }
+
+  /** Puts `rows` into `body` in that order, touching the DOM only where it differs: a row taken out and put
+   *  back loses the focus of a field being typed in, or a click between its mouse down and up. */
+  function keepRows(body, rows) {
+    const current = [...body.rows];
+    if (current.length === rows.length && current.every((row, i) => row === rows[i])) return;
+    const wanted = new Set(rows);
+    for (const row of current) if (!wanted.has(row)) row.remove();
+    rows.forEach((row, i) => {
+      if (body.rows[i] !== row) body.insertBefore(row, body.rows[i] || null);
+    });
   }
 
   // MARK: recent assignments and dead rooms
@@ -245,7 +257,14 @@
     $('dead-none').hidden = dead.length > 0;
     $('dead').hidden = dead.length === 0;
     $('requeue-all').hidden = dead.length === 0;
-    $('dead').tBodies[0].replaceChildren(...dead.map((room) => {
+    const body = $('dead').tBodies[0];
+    const rows = new Map([...body.rows].map((row) => [row.dataset.room, row]));
+    keepRows(body, dead.map((room) => {
+      const kept = rows.get(room.room_id);
+      if (kept) {
+        kept.cells[1].textContent = room.reason;
+        return kept;
+      }
       const button = el('button', { type: 'button', class: 'requeue' }, 'Requeue');
       button.addEventListener('click', async () => {
         button.disabled = true;
