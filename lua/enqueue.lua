@@ -22,6 +22,8 @@
 -- KEYS[11] route   hash  room -> its route for the session, when not 'default'
 -- KEYS[12] routes  set   names of the routes other than 'default' that rooms were queued in (the housekeeper
 --                        moves the rooms of a route that left the routes file to 'default')
+-- KEYS[13] tombstones zset  room -> when it was left with only its tombstone (ms): a room queued again leaves
+--                        it, so expire.lua never forgets the session of a room in play
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] session key ("0" or 1-19 digits: any positive Int64, no leading zero)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
@@ -30,7 +32,8 @@
 --
 -- Returns:
 --   1  QUEUED              {1}  new room (or a dead room whose customer wrote again) now at the tail of its
---                               route's queue
+--                               route's queue; a room whose tombstone expire.lua forgot (older than
+--                               SESSION_TOMBSTONE_SECONDS) is a new room, whatever its session
 --   2  QUEUED_NEW_SESSION  {2}  assigned room, newer session: the old slot was freed (its resolve was missed)
 --   3  DUPLICATE           {3}  already queued or in flight: nothing changed but the recorded session
 --   4  ALREADY_ASSIGNED    {4}  assigned for this very session: nothing changed
@@ -81,6 +84,7 @@ local arrival = now_us()
 redis.call('ZADD', KEYS[1], arrival, room)
 redis.call('HSET', KEYS[2], room, 'q')
 redis.call('HSET', KEYS[3], room, session)
+redis.call('ZREM', KEYS[13], room)
 redis.call('HSET', KEYS[9], room, arrival)
 if route == 'default' then
   redis.call('HDEL', KEYS[11], room)

@@ -8,10 +8,11 @@
 -- down since: then count >= real load, and lowering our books to it never lets the limit be exceeded.
 -- Only ASSIGNED rooms (state a) are forgotten, never a reservation in flight. A forgotten room's session
 -- tombstone goes one past its recorded key, so a late allocation webhook of that session is stale while the
--- customer's next session (which carries a newer service id) is queued as usual.
+-- customer's next session (which carries a newer service id) is queued as usual; the time it was left with
+-- only its tombstone goes into KEYS[9], so expire.lua forgets it once it is SESSION_TOMBSTONE_SECONDS old.
 -- Safe from every instance at once; bounded by ARGV[3] agents and 100 rooms per agent.
 --
--- Under OOM: runs (allow-oom): it only frees rooms Qiscus no longer counts; a tombstone may grow a digit.
+-- Under OOM: runs (allow-oom): it only frees rooms Qiscus no longer counts; a tombstone may grow a digit and gets a time.
 --
 -- KEYS[1] state    hash  room -> q | f | a | d
 -- KEYS[2] session  hash  room -> newest session key seen
@@ -21,6 +22,7 @@
 -- KEYS[6] assigned zset  room -> agent id (score) of every room in state a
 -- KEYS[7] wake     list  wake-up tokens idle workers block on: 'q' a room was queued, 'c' a slot was freed
 -- KEYS[8] route    hash  room -> its route, when not 'default' (a forgotten room's is deleted)
+-- KEYS[9] tombstones zset  room -> when it was left with only its tombstone (ms, Redis clock; expire.lua)
 -- ARGV[1] settle: ms since an agent's last reservation before it may be healed (0 .. 86400000)
 -- ARGV[2] wake cap: the most tokens kept in the wake list (>= 1)
 -- ARGV[3], ARGV[4], ...: pairs of agent id (1-15 digits) and Qiscus's count (0 .. 1000000); at most 500 pairs
@@ -78,6 +80,7 @@ for i = 1, pairs_given do
       redis.call('HDEL', KEYS[8], room)
       redis.call('HDEL', KEYS[1], room)
       redis.call('HSET', KEYS[2], room, successor(redis.call('HGET', KEYS[2], room) or '0'))
+      redis.call('ZADD', KEYS[9], now, room)
       decrement_load(4, agent)
       healed[#healed + 1] = agent
       healed[#healed + 1] = room

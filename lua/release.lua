@@ -4,9 +4,11 @@
 -- state it was in. Idempotent: a second release, or one for a room never seen, changes nothing.
 --
 -- The session key is kept as a tombstone (raised to ARGV[2] when given), so a late allocation webhook of
--- the resolved session is recognised as stale by enqueue.lua instead of queueing the room again.
+-- the resolved session is recognised as stale by enqueue.lua instead of queueing the room again. The time it
+-- was left so goes into KEYS[15], and expire.lua forgets the tombstone once it is SESSION_TOMBSTONE_SECONDS
+-- old (a resolve of a room never seen that records its session leaves a tombstone too, and so an entry).
 --
--- Under OOM: runs (allow-oom): it frees a resolved room and its slot; adds at most a tombstone and a time.
+-- Under OOM: runs (allow-oom): it frees a resolved room and its slot; adds at most a tombstone and two times.
 --
 -- KEYS[1]  queue   zset  room -> arrival time (us, Redis clock; lowest score = head) of route 'default'
 -- KEYS[2]  state   hash  room -> q | f | a | d
@@ -23,7 +25,8 @@
 -- KEYS[13] freed   hash  agent id -> when we released its last rooms: up to 16 ms times, comma separated
 --                        (reserve.lua subtracts recent ones from Qiscus's lagging count)
 -- KEYS[14] route   hash  room -> its route, when not 'default'
--- KEYS[15], KEYS[16], ...: the queues of the other routes, one per name in ARGV[4], ARGV[5], ... (at most 64)
+-- KEYS[15] tombstones zset  room -> when it was left with only its tombstone (ms, Redis clock; expire.lua)
+-- KEYS[16], KEYS[17], ...: the queues of the other routes, one per name in ARGV[4], ARGV[5], ... (at most 64)
 -- ARGV[1] room id (1-32 digits)
 -- ARGV[2] session floor: '' or a session key; the tombstone becomes max(recorded, floor)
 -- ARGV[3] wake cap: the most tokens kept in the wake list (>= 1)
@@ -36,7 +39,8 @@
 --   4  DEAD_REMOVED        {4}  the room was in the dead set; it is gone
 --   5  STALE_SESSION       {5}  the floor is not newer than the room's session key: this resolve is of the
 --                              session BEFORE the one we hold (a late webhook): nothing changed
---   0  UNKNOWN             {0}  nothing recorded for the room (only the tombstone may be raised)
+--   0  UNKNOWN             {0}  nothing recorded for the room (only the tombstone may be raised, or recorded
+--                              for a room never seen: then its time in KEYS[15] is now)
 --  -1  INVALID             {-1, message}  bad arguments: nothing changed
 --- @include "lib/args.lua"
 --- @include "lib/load.lua"
@@ -53,7 +57,7 @@ end
 invalid = wake_cap_error(cap)
 if invalid then return {-1, invalid} end
 local queues
-queues, invalid = route_index(1, 15, 4)
+queues, invalid = route_index(1, 16, 4)
 if invalid then return {-1, invalid} end
 
 -- A session's key is the id of the service BEFORE it, so the resolve of the session we hold always carries
@@ -63,7 +67,10 @@ if floor ~= '' then
   local known = redis.call('HGET', KEYS[3], room)
   local newer = not known or #floor > #known or (#floor == #known and floor > known)
   if state and not newer then return {5} end
-  if newer then redis.call('HSET', KEYS[3], room, floor) end
+  if newer then
+    redis.call('HSET', KEYS[3], room, floor)
+    if not state then redis.call('ZADD', KEYS[15], now_ms(), room) end
+  end
 end
 
 if not state then return {0} end
@@ -77,6 +84,8 @@ redis.call('ZREM', KEYS[8], room)
 redis.call('HDEL', KEYS[9], room)
 redis.call('HDEL', KEYS[11], room)
 redis.call('ZREM', KEYS[12], room)
+-- only the tombstone is left: expire.lua forgets it once it is old
+redis.call('ZADD', KEYS[15], now_ms(), room)
 if held then
   redis.call('HDEL', KEYS[6], room)
   decrement_load(7, held)

@@ -8,7 +8,9 @@ import ServiceThread
 /// second, and every `reconcileInterval` the healing of agent loads that are higher in our books than in
 /// Qiscus (`reconcile.lua`), a nudge of the queue head (`nudge.lua`: agents coming online send no webhook),
 /// the queue gauges, the move of rooms of routes that left the routes file to `default` (`reroute.lua`) and
-/// the check that every live instance runs the same routes (`announce.lua`).
+/// the check that every live instance runs the same routes (`announce.lua`); every `expireInterval` the
+/// forgetting of session tombstones older than the tombstone age (`expire.lua`). Each job fails alone: a
+/// failing one is logged and retried on the next tick without holding up the others.
 public struct Housekeeper: Service, Sendable {
     let store: AllocationStore
     let gateway: any AgentGateway
@@ -23,12 +25,23 @@ public struct Housekeeper: Service, Sendable {
     let countsDeadline: Duration = .seconds(10)
     /// This instance's id and the fingerprint of its routes, announced every reconcile tick.
     let identity: (instance: String, routes: String)?
+    /// How old a session tombstone must be to be forgotten (`SESSION_TOMBSTONE_SECONDS`), in ms.
+    let tombstoneMilliseconds: Int
+    /// The period of the expiry of tombstones.
+    let expireInterval: Duration
+    /// The most `expire.lua` calls per expiry tick (each forgets at most ``Expire/maxBatch`` tombstones).
+    let expireCalls = 20
+    /// About how many `session` fields each expiry tick scans for tombstones without a recorded time.
+    let adoptCount = 1_000
     let logger: Logger
 
     public init(store: AllocationStore, gateway: any AgentGateway, reconcileInterval: Duration, settleMilliseconds: Int,
                 recoverInterval: Duration = .seconds(1), identity: (instance: String, routes: String)? = nil,
+                tombstoneMilliseconds: Int = Expire.defaultAgeMilliseconds, expireInterval: Duration = .seconds(10),
                 logger: Logger) {
         self.identity = identity
+        self.tombstoneMilliseconds = tombstoneMilliseconds
+        self.expireInterval = expireInterval
         self.store = store
         self.gateway = gateway
         self.reconcileInterval = reconcileInterval
@@ -45,20 +58,51 @@ public struct Housekeeper: Service, Sendable {
     private func tick() async throws {
         let clock = ContinuousClock()
         var nextReconcile = clock.now.advanced(by: reconcileInterval)
+        var nextExpiry = clock.now.advanced(by: expireInterval)
+        var cursor = "0"
         while true {
-            do {
-                try await recoverExpired()
-                if clock.now >= nextReconcile {
-                    try await reconcile()
-                    nextReconcile = clock.now.advanced(by: reconcileInterval)
-                }
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                logger.warning("housekeeping failed; will retry", metadata: ["error": "\(error)"])
+            try await attempt("recover") { try await recoverExpired() }
+            if clock.now >= nextReconcile, try await attempt("reconcile", { try await reconcile() }) {
+                nextReconcile = clock.now.advanced(by: reconcileInterval)
+            }
+            if clock.now >= nextExpiry, try await attempt("expire", { cursor = try await expireTombstones(cursor: cursor) }) {
+                nextExpiry = clock.now.advanced(by: expireInterval)
             }
             try await Task.sleep(for: recoverInterval, clock: clock)
         }
+    }
+
+    /// Runs one job; its failure is logged (it is retried on the next tick). True when it succeeded.
+    @discardableResult
+    private func attempt(_ job: String, _ body: () async throws -> Void) async throws -> Bool {
+        do {
+            try await body()
+            return true
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            logger.warning("housekeeping failed; will retry", metadata: ["job": "\(job)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Forgets the session tombstones older than the tombstone age (of rooms not in play), in batches while some
+    /// are due (at most ``expireCalls`` calls), and gives tombstones without a recorded time one. Returns the
+    /// adoption cursor for the next tick.
+    @discardableResult
+    public func expireTombstones(cursor: String = "0") async throws -> String {
+        var cursor = cursor
+        for call in 0..<expireCalls {
+            let answer = try await store.run(Expire(ageMilliseconds: tombstoneMilliseconds, batch: Expire.maxBatch,
+                                                    cursor: cursor, adoptCount: call == 0 ? adoptCount : 0))
+            if call == 0 { cursor = answer.cursor }
+            if answer.forgotten > 0 { Counter(label: "caa_expired_tombstones_total").increment(by: answer.forgotten) }
+            if answer.adopted > 0 {
+                logger.info("session tombstones without a time got one", metadata: ["tombstones": "\(answer.adopted)"])
+            }
+            if answer.due == 0 { break }
+        }
+        return cursor
     }
 
     /// Puts rooms whose lease expired (a worker died, or its instance was killed) back at the head.

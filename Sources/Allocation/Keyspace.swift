@@ -21,7 +21,7 @@ public struct Keyspace: Sendable, Equatable {
     /// The name (last part) of each key of the app.
     public enum Name: String, Sendable, CaseIterable {
         case queue, state, session, lease, owner, agent, load, dead, reason, wake, since, assigned, touched, freed
-        case route, routes, served, limit, paused, agents, seen, instances, stats, recent, notice, sends
+        case route, routes, served, limit, paused, agents, seen, instances, stats, recent, notice, sends, tombstones
     }
 
     /// The queue of a route: `queue` for `default` (the key of the versions before routes, so their rooms
@@ -48,7 +48,7 @@ public struct Keyspace: Sendable, Equatable {
     public var queue: String { key("queue") }
     /// hash room -> `q` queued, `f` in flight, `a` assigned, `d` dead.
     public var state: String { key("state") }
-    /// hash room -> newest session key seen (a tombstone after release).
+    /// hash room -> newest session key seen (a tombstone after release, until ``tombstones`` says it is old).
     public var session: String { key("session") }
     /// zset room -> lease deadline in ms (Redis clock).
     public var lease: String { key("lease") }
@@ -98,6 +98,10 @@ public struct Keyspace: Sendable, Equatable {
     /// hash: `s` the Redis-clock second and `n` the "place in line" messages picked in it by every instance
     /// (`QUEUE_MESSAGE_MAX_PER_SECOND`).
     public var sends: String { key("sends") }
+
+    /// zset room -> when it was left with only its session tombstone (ms, Redis clock): `release` and `reconcile`
+    /// add, `enqueue` removes, and `expire` forgets the tombstones older than `SESSION_TOMBSTONE_SECONDS`.
+    public var tombstones: String { key("tombstones") }
 
     /// list of the last 50 assignments, newest first: `<room>:<route>:<agent>:<waited ms or -1>:<ms>` (``RecentAssignment``).
     public var recent: String { key("recent") }

@@ -60,7 +60,8 @@ public final class AllocatorService: Sendable {
         let instance = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let housekeeper = Housekeeper(store: store, gateway: gateway, reconcileInterval: .seconds(configuration.reconcileSeconds),
                                       settleMilliseconds: Int(settle),
-                                      identity: (instance: instance, routes: configuration.routes.fingerprint), logger: logger)
+                                      identity: (instance: instance, routes: configuration.routes.fingerprint),
+                                      tombstoneMilliseconds: configuration.sessionTombstoneSeconds * 1000, logger: logger)
         let views = AgentViews(gateway: gateway, maxAgeMilliseconds: configuration.agentViewMaxAgeMilliseconds)
         let pool = AllocationPool(workers: Self.workers(configuration, hooks: hooks, store: store, gateway: gateway,
                                                         views: views, wake: wake, gate: gate, logger: logger),

@@ -46,6 +46,8 @@ public struct ServiceConfiguration: Sendable {
     public var reconcileSeconds: Double
     /// `AGENT_VIEW_MAX_AGE_MS`: how long a listing of a route's agents is shared (``AgentViews``); 0 lists per room.
     public var agentViewMaxAgeMilliseconds: Int
+    /// `SESSION_TOMBSTONE_SECONDS`: how long a resolved room's session tombstone is kept (`expire.lua`).
+    public var sessionTombstoneSeconds: Int
     /// The routes of `ROUTES_FILE`, read and checked at start-up; ``RouteTable/single`` when unset.
     public var routes: RouteTable
     /// `QUEUE_MESSAGE`: the "place in line" message; nil turns the messages off.
@@ -94,6 +96,7 @@ public struct ServiceConfiguration: Sendable {
         leaseSeconds = try source.value(worker.leaseSeconds)
         reconcileSeconds = try source.value(worker.reconcileSeconds)
         agentViewMaxAgeMilliseconds = try source.value(worker.agentViewMaxAgeMilliseconds)
+        sessionTombstoneSeconds = try source.value(worker.sessionTombstoneSeconds)
 
         let messages = Settings.QueueMessages.self
         queueMessage = try source.optionalValue(messages.template)

@@ -91,8 +91,11 @@ public enum Settings {
         public static let agentViewMaxAgeMilliseconds = Setting.integer(
             "AGENT_VIEW_MAX_AGE_MS", .defaulted("300"), in: 0...60_000,
             meaning: "how long one listing of a route's online agents serves every room of the route (refreshed ahead while rooms flow); 0: a listing per room")
+        public static let sessionTombstoneSeconds = Setting.integer(
+            "SESSION_TOMBSTONE_SECONDS", .defaulted("604800"), in: 1...31_536_000,
+            meaning: "how long a resolved room's session is kept so a late webhook of it is ignored; after that an old session's webhook queues the room as new")
         static let all: [any AnySetting] = [maxCustomersPerAgent, workerConcurrency, leaseSeconds, reconcileSeconds,
-                                            agentViewMaxAgeMilliseconds]
+                                            agentViewMaxAgeMilliseconds, sessionTombstoneSeconds]
     }
 
     /// Which agents take which rooms.

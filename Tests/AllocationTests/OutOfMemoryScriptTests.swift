@@ -109,6 +109,14 @@ import TestSupport
             }
             #expect(reconciled.code == .healed && reconciled.forgotten.map { "\($0.agent) \($0.room)" } == ["7 1"])
             #expect(try await f.load(7) == 0)
+        case Expire.name:
+            // Forgetting old tombstones only frees memory.
+            try await f.assigned("1", to: 7)
+            try await f.store.run(Release(room: "1", sessionFloor: "9"))
+            try await Task.sleep(for: .milliseconds(5))
+            let expired = try await full.expectRuns { try await f.store.run(Expire(ageMilliseconds: 1)) }
+            #expect(expired.code == .expired && expired.forgotten == 1)
+            #expect(try await f.snapshot().sessions.isEmpty)
 
         default:
             Issue.record("\(name).lua has no out-of-memory case here")

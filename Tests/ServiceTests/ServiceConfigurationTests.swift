@@ -40,6 +40,7 @@ import Testing
         #expect(c.leaseSeconds == 30)
         #expect(c.qiscusTimeoutSeconds == 5)
         #expect(c.reconcileSeconds == 15)
+        #expect(c.sessionTombstoneSeconds == 604_800)
         #expect(c.keyPrefix == "caa")
         #expect(c.logLevel == .info)
         #expect(c.httpThreads == 4)
@@ -59,8 +60,9 @@ import Testing
             "WEBHOOK_SECRET": "hook-secret", "WORKER_CONCURRENCY": "16", "LEASE_SECONDS": "60",
             "QISCUS_TIMEOUT_SECONDS": "2.5", "RECONCILE_SECONDS": "3", "KEY_PREFIX": "alloc", "LOG_LEVEL": "DEBUG",
             "HTTP_THREADS": "6", "QISCUS_MAX_ATTEMPTS": "3", "QISCUS_COUNT_LAG_SECONDS": "2.5",
-            "SHUTDOWN_DRAIN_SECONDS": "0",
+            "SHUTDOWN_DRAIN_SECONDS": "0", "SESSION_TOMBSTONE_SECONDS": "60",
         ])
+        #expect(c.sessionTombstoneSeconds == 60)
         #expect(c.httpThreads == 6)
         #expect(c.qiscusMaxAttempts == 3)
         #expect(c.qiscusCountLagSeconds == 2.5)
@@ -100,6 +102,8 @@ import Testing
         ("LEASE_SECONDS", ["LEASE_SECONDS": "8"]),
         ("QISCUS_TIMEOUT_SECONDS", ["QISCUS_TIMEOUT_SECONDS": "soon"]),
         ("RECONCILE_SECONDS", ["RECONCILE_SECONDS": "0"]),
+        ("SESSION_TOMBSTONE_SECONDS", ["SESSION_TOMBSTONE_SECONDS": "0"]),
+        ("SESSION_TOMBSTONE_SECONDS", ["SESSION_TOMBSTONE_SECONDS": "31536001"]),
         ("LOG_LEVEL", ["LOG_LEVEL": "loud"]),
         ("KEY_PREFIX", ["KEY_PREFIX": "caa{x}"]),
         ("KEY_PREFIX", ["KEY_PREFIX": "has space"]),

@@ -15,7 +15,7 @@ public struct Enqueue: AllocationScript {
 
     public static let name = "enqueue"
     public static let keys: [Keyspace.Name] = [
-        .queue, .state, .session, .agent, .load, .dead, .reason, .wake, .since, .assigned, .route, .routes,
+        .queue, .state, .session, .agent, .load, .dead, .reason, .wake, .since, .assigned, .route, .routes, .tombstones,
     ]
 
     public var room: String

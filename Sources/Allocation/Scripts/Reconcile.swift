@@ -9,7 +9,7 @@ public struct Reconcile: AllocationScript {
     }
 
     public static let name = "reconcile"
-    public static let keys: [Keyspace.Name] = [.state, .session, .agent, .load, .touched, .assigned, .wake, .route]
+    public static let keys: [Keyspace.Name] = [.state, .session, .agent, .load, .touched, .assigned, .wake, .route, .tombstones]
     /// The most agents one call takes.
     public static let maxAgents = 500
 

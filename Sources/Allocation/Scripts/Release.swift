@@ -26,7 +26,7 @@ public struct Release: AllocationScript {
     public static let name = "release"
     public static let keys: [Keyspace.Name] = [
         .queue, .state, .session, .lease, .owner, .agent, .load, .dead, .reason, .wake, .since,
-        .assigned, .freed, .route,
+        .assigned, .freed, .route, .tombstones,
     ]
     public static let takesEveryRoute = true
 

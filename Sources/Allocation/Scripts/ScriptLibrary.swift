@@ -6,7 +6,7 @@ public enum ScriptLibrary {
     public static let all: [any AllocationScript.Type] = [
         Enqueue.self, Claim.self, Reserve.self, Commit.self, Rollback.self, Release.self, Recover.self,
         Extend.self, Revive.self, Reconcile.self, Nudge.self, Reroute.self, Override.self, Remember.self, Announce.self,
-        Notice.self,
+        Notice.self, Expire.self,
     ]
 
     private static let scripts: [String: RedisScript] = Dictionary(uniqueKeysWithValues: EmbeddedLua.sources.map {
