@@ -65,9 +65,9 @@ import Testing
             try await f.assigned(room, to: 5)
             try await f.store.run(Release(room: room, sessionFloor: "9"))
         }
-        // room 1 was resolved 10 s ago
-        try await f.redis.execute(["ZADD", f.keys.tombstones, String(try await f.redisMilliseconds() - 10_000), "1"])
-        let answer = try await f.store.run(Expire(ageMilliseconds: 5_000))
+        // room 1 was resolved 10 minutes ago, room 2 just now
+        try await f.redis.execute(["ZADD", f.keys.tombstones, String(try await f.redisMilliseconds() - 600_000), "1"])
+        let answer = try await f.store.run(Expire(ageMilliseconds: 300_000))
         #expect(answer.code == .expired && answer.forgotten == 1 && answer.due == 0)
         #expect(try await f.snapshot().sessions == ["2": "9"])
         #expect(try await f.tombstoneRooms() == ["2"])

@@ -81,35 +81,46 @@ extension StoreFixture {
         return bytes
     }
 
-    /// Allocates and resolves every room of `rooms` through the scripts (enqueue, claim, reserve, commit, release
-    /// with session floor `floor`), `window` rooms at once so the client pipelines their calls; one agent per
-    /// `agents` takes them (limit 10000 each).
-    func playRound(_ rooms: Range<Int>, floor: String = "1", agents: Int = 4, window: Int = 256) async throws {
+    /// Allocates and resolves every room of `rooms` through the scripts: enqueue, claim, reserve, commit and
+    /// release with session floor `floor`, each step for `batch` rooms in one pipeline of `EVALSHA`s with the
+    /// store's keys and arguments (few tasks, so the other suites running meanwhile are not starved). One of
+    /// `agents` agents (limit 10000 each) takes each room.
+    func playRound(_ rooms: Range<Int>, floor: String = "1", agents: Int = 4, batch: Int = 1_000) async throws {
         let candidates = (1...agents).map { AgentCandidate(id: $0, reportedLoad: 0, limit: 10_000) }
-        let store = store
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (index, number) in rooms.enumerated() {
-                if index >= window { try await group.next() }
-                let room = String(number)
-                group.addTask {
-                    try await Self.allocateAndResolve(room, store: store, candidates: candidates, floor: floor)
-                }
-            }
-            try await group.waitForAll()
+        for first in stride(from: rooms.lowerBound, to: rooms.upperBound, by: batch) {
+            let part = (first..<min(first + batch, rooms.upperBound)).map { String($0) }
+            try expectCodes(try await pipelined(part.map { Enqueue(room: $0, session: "0") }), Enqueue.Code.queued)
+            let tokens = part.map { _ in UUID().uuidString }
+            let claims = try await pipelined(tokens.map { Claim(token: $0, leaseMilliseconds: 60_000) })
+            try expectCodes(claims, Claim.Code.claimed)
+            let claimed = try claims.map { try #require($0.array?[1].string) }
+            let reserves = try await pipelined(zip(claimed, tokens).map {
+                Reserve(room: $0, token: $1, limit: 10_000, candidates: candidates)
+            })
+            try expectCodes(reserves, Reserve.Code.reserved)
+            let reserved = try reserves.map { try #require($0.array?[1].string.flatMap { Int($0) }) }
+            try expectCodes(try await pipelined(claimed.indices.map {
+                Commit(room: claimed[$0], token: tokens[$0], agent: reserved[$0])
+            }), Commit.Code.committed)
+            try expectCodes(try await pipelined(claimed.map { Release(room: $0, sessionFloor: floor) }), Release.Code.released)
         }
     }
 
-    /// One room's life: queued, claimed (whichever room is oldest: the queue never runs dry, as each claim follows
-    /// its own enqueue), reserved, committed and resolved.
-    private static func allocateAndResolve(_ room: String, store: AllocationStore, candidates: [AgentCandidate],
-                                           floor: String) async throws {
-        try #require(try await store.run(Enqueue(room: room, session: "0")).code == .queued)
-        let token = UUID().uuidString
-        let claimed = try await store.run(Claim(token: token, leaseMilliseconds: 60_000))
-        let picked = try #require(claimed.room, "claim: \(claimed)")
-        let reserved = try await store.run(Reserve(room: picked, token: token, limit: 10_000, candidates: candidates))
-        let agent = try #require(reserved.agent, "reserve: \(reserved)")
-        try #require(try await store.run(Commit(room: picked, token: token, agent: agent)).code == .committed)
-        try #require(try await store.run(Release(room: picked, sessionFloor: floor)).code == .released)
+    /// Runs every script of `scripts` in one pipeline (`EVALSHA` with the store's keys and arguments); the raw replies.
+    func pipelined<Script: AllocationScript>(_ scripts: [Script]) async throws -> [RedisReply] {
+        let sha = try await Script.lua.load(on: redis)
+        return try await redis.pipeline(scripts.map { script in
+            let keys = store.keys(of: script)
+            return ["EVALSHA", sha, String(keys.count)] + keys + store.arguments(of: script)
+        })
+    }
+
+    /// Requires every reply to carry `code`.
+    private func expectCodes<Code: RawRepresentable>(_ replies: [RedisReply], _ code: Code,
+                                                     sourceLocation: SourceLocation = #_sourceLocation) throws
+        where Code.RawValue == Int {
+        for reply in replies {
+            try #require(reply.array?.first?.int == Int64(code.rawValue), "\(reply)", sourceLocation: sourceLocation)
+        }
     }
 }

@@ -1,5 +1,8 @@
 import Allocation
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Redis
 import Testing
@@ -11,9 +14,11 @@ import TestSupport
     /// 10,000 rooms through the scripts; once the tombstone age has passed and the expiry ran, the second round
     /// leaves no more keys, fields or members than the first.
     @Test func twoRoundsOfTenThousandRoomsLeaveNothingPerRoomOnceTheTombstonesExpire() async throws {
-        // a server of its own: 100,000 script calls must not hold up the other suites' calls on the shared one
+        // A server of its own, at the lowest CPU priority: its 100,000 script calls must not hold up the calls of
+        // the suites that run meanwhile (on the shared server), whose checks allow a few seconds at most.
         let server = try await onThread { try RedisServerProcess.start() }
         defer { inBackground { server.stop() } }
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(server.pid), 19)
         let f = try StoreFixture(server: server)
         let age = 1_000
 
@@ -95,7 +100,7 @@ import TestSupport
         let running = Task { try await housekeeper.run() }
         defer { running.cancel() }
         // room 1 at once; room 2 is adopted on the first tick and forgotten a full age later
-        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
         while try await !f.snapshot().sessions.isEmpty, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
