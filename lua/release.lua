@@ -40,7 +40,7 @@
 --   5  STALE_SESSION       {5}  the floor is not newer than the room's session key: this resolve is of the
 --                              session BEFORE the one we hold (a late webhook): nothing changed
 --   0  UNKNOWN             {0}  nothing recorded for the room (only the tombstone may be raised, or recorded
---                              for a room never seen: then its time in KEYS[15] is now)
+--                              for a room never seen: then its time in KEYS[15] becomes now)
 --  -1  INVALID             {-1, message}  bad arguments: nothing changed
 --- @include "lib/args.lua"
 --- @include "lib/load.lua"
