@@ -29,7 +29,7 @@ struct AdminAccess: Sendable {
     func authorize(_ request: ServerRequest) throws(HTTPError) -> Grant {
         // Only the Bearer scheme is the admin token: a proxy's `Authorization: Basic ..` passed through leaves
         // the browser's session in charge.
-        if let header = request.header("Authorization"), header.lowercased().hasPrefix("bearer ") {
+        if BearerToken.presented(in: request) != nil {
             try BearerToken.check(request, expected: token)
             return .bearer
         }
