@@ -54,8 +54,7 @@ extension AllocationStore {
             if let arrival, let nowMicroseconds { waited = max(0, (nowMicroseconds - Int(arrival)) / 1000) }
             let minutes = nowMicroseconds.map { Self.minutes(of: results[7 + 3 * index].fields, nowMicroseconds: $0) } ?? []
             return RouteSummary(name: route, queued: Int(results[5 + 3 * index].int ?? 0), oldestWaitMilliseconds: waited,
-                                served: served[route] ?? 0, lastHour: minutes.isEmpty ? nil : RouteMinute.total(minutes),
-                                minutes: minutes)
+                                served: served[route] ?? 0, minutes: minutes)
         }
         return StoreSummary(queued: lines.map(\.queued).reduce(0, +), inFlight: Int(results[0].int ?? 0),
                             dead: Int(results[1].int ?? 0), loads: loads, routes: lines)

@@ -7,19 +7,19 @@ public struct RouteSummary: Sendable, Equatable, Codable {
     public var oldestWaitMilliseconds: Int?
     /// Rooms assigned in the route, ever (every instance's).
     public var served: Int
-    /// The last 60 minutes of the route's ring added up: rooms served and their waits (every instance's).
-    public var lastHour: RouteMinute?
     /// The last 60 minutes of the route's ring one by one, oldest first (the dashboard's charts); empty when
     /// the clock was not read.
     public var minutes: [RouteMinute]
 
-    public init(name: String, queued: Int = 0, oldestWaitMilliseconds: Int? = nil, served: Int = 0, lastHour: RouteMinute? = nil,
+    /// The last 60 minutes added up: rooms served and their waits (every instance's); nil without ``minutes``.
+    public var lastHour: RouteMinute? { minutes.isEmpty ? nil : RouteMinute.total(minutes) }
+
+    public init(name: String, queued: Int = 0, oldestWaitMilliseconds: Int? = nil, served: Int = 0,
                 minutes: [RouteMinute] = []) {
         self.name = name
         self.queued = queued
         self.oldestWaitMilliseconds = oldestWaitMilliseconds
         self.served = served
-        self.lastHour = lastHour
         self.minutes = minutes
     }
 }

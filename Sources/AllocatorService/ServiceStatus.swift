@@ -75,9 +75,10 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
          health: ((String) -> RouteHealth.Line)? = nil) {
         routes = summary.routes.map { route in
             let line = health?(route.name)
+            let hour = route.lastHour
             return Route(name: route.name, queueLength: route.queued, oldestWaitMilliseconds: route.oldestWaitMilliseconds,
-                         served: route.served, servedLastHour: route.lastHour?.served,
-                         waitP50LastHour: route.lastHour?.waitAtMost(0.5), waitP95LastHour: route.lastHour?.waitAtMost(0.95),
+                         served: route.served, servedLastHour: hour?.served,
+                         waitP50LastHour: hour?.waitAtMost(0.5), waitP95LastHour: hour?.waitAtMost(0.95),
                          waitingForCapacity: parked.map { $0.contains(route.name) },
                          listedAgents: line?.listedAgents,
                          unknownDivisions: line.flatMap { $0.unknownDivisions.isEmpty ? nil : $0.unknownDivisions })
