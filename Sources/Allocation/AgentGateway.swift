@@ -1,6 +1,8 @@
 /// What the allocation tasks need from the contact-center API (Qiscus): the online agents for a room and the
 /// assign call. One gateway serves every task of an instance, so it must be safe to call concurrently.
 public protocol AgentGateway: Sendable {
+    /// The app whose API it calls (the `app` label of its metrics).
+    var appID: String { get }
     /// Online agents of the route that may take the room, in the API's order, with the load the API reports
     /// and the limit the routes give each (nil: `MAX_CUSTOMERS_PER_AGENT`).
     func onlineAgents(room: String, route: String) async throws -> [AgentCandidate]
@@ -24,6 +26,9 @@ public protocol AgentGateway: Sendable {
 
 extension AgentGateway {
     public func listingCall(of route: String) -> String { "available_agents" }
+
+    /// The app whose API it calls (the `app` label of its metrics); empty when it stands for none.
+    public var appID: String { "" }
 
     public func refreshAgents(room: String?) async {}
 }

@@ -159,10 +159,10 @@ public final class AgentView: Sendable {
         let call = gateway.listingCall(of: route)
         do {
             let listing = AgentListing(agents: try await gateway.onlineAgents(room: room, route: route), startedAt: started)
-            GatewayMetrics.record(call, since: started)
+            GatewayMetrics.record(call, app: gateway.appID, since: started)
             return .success(listing)
         } catch {
-            GatewayMetrics.record(call, since: started, error: error)
+            GatewayMetrics.record(call, app: gateway.appID, since: started, error: error)
             return .failure(error)
         }
     }

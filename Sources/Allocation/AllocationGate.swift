@@ -18,8 +18,12 @@ public final class AllocationGate: Sendable {
     }
 
     private let inner = Mutex(Inner())
+    /// The app it pauses (the `app` label of `caa_allocation_paused`).
+    public let app: String
 
-    public init() {}
+    public init(app: String = "") {
+        self.app = app
+    }
 
     public var state: State { inner.withLock { $0.state } }
 
@@ -28,7 +32,7 @@ public final class AllocationGate: Sendable {
     /// Pauses allocation; true when it was running.
     @discardableResult
     public func pause(reason: String) -> Bool {
-        Gauge(label: "caa_allocation_paused").record(1)
+        Gauge(label: "caa_allocation_paused", dimensions: [("app", app)]).record(1)
         return inner.withLock { inner in
             defer { inner.state = .paused(reason: reason) }
             return inner.state == .running
@@ -46,7 +50,7 @@ public final class AllocationGate: Sendable {
             return (inner.state != .running, inner.waiters.map(\.continuation))
         }
         for waiter in waiters { waiter.resume() }
-        Gauge(label: "caa_allocation_paused").record(0)
+        Gauge(label: "caa_allocation_paused", dimensions: [("app", app)]).record(0)
         return wasPaused
     }
 

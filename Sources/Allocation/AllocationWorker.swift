@@ -113,7 +113,7 @@ public struct AllocationWorker: Sendable {
                     _ = try? await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue, route: route))
                     throw error
                 }
-                Counter(label: "caa_allocations_total", dimensions: [("outcome", outcome.label)]).increment()
+                Counter(label: "caa_allocations_total", dimensions: [("app", store.keys.app), ("outcome", outcome.label)]).increment()
                 if claim.remaining == 0, case .assigned = outcome {
                     // Nobody waits in this route any more: rooms of routes that overflow into it may take its agents now.
                     wake.unpark(settings.routes.filter { $0.overflow?.route == route }.map(\.name))
@@ -155,7 +155,7 @@ public struct AllocationWorker: Sendable {
                     own = fresh
                 }
             }
-            Timer(label: "caa_agent_view_age_seconds", dimensions: [("route", route)]).record(duration: own?.age() ?? .zero)
+            Timer(label: "caa_agent_view_age_seconds", dimensions: [("app", store.keys.app), ("route", route)]).record(duration: own?.age() ?? .zero)
         }
         let capacityDeliveries = wake.capacityDeliveries
         let (reservation, offered) = try await reserve(held, own: own, overflow: others, overflowRoute: overflow?.route)
@@ -256,9 +256,9 @@ public struct AllocationWorker: Sendable {
         case .committed:
             let waited = commit.waitedMilliseconds
             if let waited {
-                Timer(label: "caa_webhook_to_assign_seconds").recordMilliseconds(waited)
+                Timer(label: "caa_webhook_to_assign_seconds", dimensions: [("app", store.keys.app)]).recordMilliseconds(waited)
             }
-            Counter(label: "caa_rooms_served_total", dimensions: [("route", held.route)]).increment()
+            Counter(label: "caa_rooms_served_total", dimensions: [("app", store.keys.app), ("route", held.route)]).increment()
             log.info("room assigned", metadata: ["waited_ms": "\(waited.map(String.init) ?? "?")"])
             return .assigned(agent: agent, waited: waited)
         case .alreadyCommitted:
@@ -331,10 +331,10 @@ public struct AllocationWorker: Sendable {
             let started = clock.now
             do {
                 let value = try await body()
-                if measured { GatewayMetrics.record(name, since: started) }
+                if measured { GatewayMetrics.record(name, app: store.keys.app, since: started) }
                 return .success(value)
             } catch {
-                if measured { GatewayMetrics.record(name, since: started, error: error) }
+                if measured { GatewayMetrics.record(name, app: store.keys.app, since: started, error: error) }
                 let failure = error as? GatewayFailure
                 let reason = failure?.description ?? "\(error)"
                 let serviceFault = failure?.isServiceFault == true

@@ -96,7 +96,7 @@ public struct Housekeeper: Service, Sendable {
             let answer = try await store.run(Expire(ageMilliseconds: tombstoneMilliseconds, batch: Expire.maxBatch,
                                                     cursor: cursor, adoptCount: call == 0 ? adoptCount : 0))
             if call == 0 { cursor = answer.cursor }
-            if answer.forgotten > 0 { Counter(label: "caa_expired_tombstones_total").increment(by: answer.forgotten) }
+            if answer.forgotten > 0 { Counter(label: "caa_expired_tombstones_total", dimensions: [("app", store.keys.app)]).increment(by: answer.forgotten) }
             if answer.adopted > 0 {
                 logger.info("session tombstones without a time got one", metadata: ["tombstones": "\(answer.adopted)"])
             }
@@ -110,7 +110,7 @@ public struct Housekeeper: Service, Sendable {
         for _ in 0..<10 {
             let rooms = try await store.run(Recover(batch: 100)).rooms
             guard !rooms.isEmpty else { return }
-            Counter(label: "caa_recovered_rooms_total").increment(by: rooms.count)
+            Counter(label: "caa_recovered_rooms_total", dimensions: [("app", store.keys.app)]).increment(by: rooms.count)
             logger.notice("recovered rooms whose lease expired", metadata: ["rooms": "\(rooms.joined(separator: ","))"])
         }
     }
@@ -119,7 +119,7 @@ public struct Housekeeper: Service, Sendable {
     /// again, and refreshes the gauges.
     public func reconcile() async throws {
         try await healLoads()
-        try await store.summary().recordGauges() // before the nudge, which a full Redis refuses
+        try await store.summary().recordGauges(app: store.keys.app) // before the nudge, which a full Redis refuses
         // Rooms of a route this file does not have move to default only while every live instance runs this
         // same file: during a rolling deploy another instance may still (or already) serve the route.
         if try await announce() { try await rerouteRemovedRoutes() }
@@ -134,7 +134,7 @@ public struct Housekeeper: Service, Sendable {
             for _ in 0..<10 {
                 let moved = try await store.run(Reroute(route: route))
                 if moved.moved > 0 {
-                    Counter(label: "caa_rerouted_rooms_total").increment(by: moved.moved)
+                    Counter(label: "caa_rerouted_rooms_total", dimensions: [("app", store.keys.app)]).increment(by: moved.moved)
                     logger.warning("rooms of a route that is no longer in the routes file now wait in default",
                                    metadata: ["route": "\(route)", "rooms": "\(moved.moved)"])
                 }
@@ -150,7 +150,7 @@ public struct Housekeeper: Service, Sendable {
         let ttl = Int(reconcileInterval.components.seconds) * 3_000 + 5_000
         let answer = try await store.run(Announce(instance: identity.instance, fingerprint: identity.routes,
                                                   ttlMilliseconds: min(max(ttl, 1_000), 86_400_000)))
-        Gauge(label: "caa_routes_mismatch").record(answer.code == .different ? 1 : 0)
+        Gauge(label: "caa_routes_mismatch", dimensions: [("app", store.keys.app)]).record(answer.code == .different ? 1 : 0)
         if answer.code == .different {
             logger.error("instances run different routes files: rooms may be routed and agents limited differently by each; deploy one routes file to every instance",
                          metadata: ["routes": "\(identity.routes)",
@@ -191,7 +191,7 @@ public struct Housekeeper: Service, Sendable {
         for start in stride(from: 0, to: listed.count, by: Reconcile.maxAgents) {
             let part = Dictionary(uniqueKeysWithValues: listed[start..<min(listed.count, start + Reconcile.maxAgents)].map { ($0.key, $0.value) })
             for healed in try await store.run(Reconcile(counts: part, settleMilliseconds: settle)).forgotten {
-                Counter(label: "caa_reconciled_rooms_total").increment()
+                Counter(label: "caa_reconciled_rooms_total", dimensions: [("app", store.keys.app)]).increment()
                 logger.notice("healed a load Qiscus no longer counts (lost resolve webhook, or agent offline)",
                               metadata: ["agent": "\(healed.agent)", "room": "\(healed.room)"])
             }

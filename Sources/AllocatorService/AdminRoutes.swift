@@ -6,7 +6,7 @@ import Qiscus
 import Redis
 import Routing
 
-/// The admin API (docs/interface.md), enabled by `ADMIN_TOKEN`: agents with their load, limit and where it
+/// One app's admin API (docs/interface.md), enabled by `ADMIN_TOKEN` (or the app's `admin_token`): agents with their load, limit and where it
 /// comes from, pause; the queue of each route with places; requeue of dead rooms. Every call carries
 /// `Authorization: Bearer <ADMIN_TOKEN>` or comes from the dashboard (``AdminAccess``; 401 otherwise). Changes go through `override.lua` / `revive.lua`,
 /// so they take effect on the next reservation in every instance; nothing is stored on any error.
@@ -14,32 +14,34 @@ struct AdminRoutes: Sendable {
     let store: AllocationStore
     let routes: RouteTable
     let access: AdminAccess
-    /// `MAX_CUSTOMERS_PER_AGENT`.
+    /// `MAX_CUSTOMERS_PER_AGENT` (the app's).
     let globalLimit: Int
+    /// Where its paths are (under `paths.api`).
+    var paths = AppPaths.single
     /// An agent a listing showed within this long is online.
     var onlineWindowMilliseconds = AgentEntry.onlineWindowMilliseconds
     let logger: Logger
 
     /// Adds the admin paths to the router.
     func register(on router: inout Router, storing: @escaping @Sendable (String, () throws -> ServerResponse) throws -> ServerResponse) {
-        router.on("GET", "/v1/agents") { request in
+        router.on("GET", paths.api + "/agents") { request in
             try authorize(request)
             return try storing("the agents") { .json(["agents": try agents()]) }
         }
-        router.on("PUT", prefix: "/v1/agents/") { request in
+        router.on("PUT", prefix: paths.api + "/agents/") { request in
             try authorize(request)
             let agent = try agentID(in: request.path)
             let change = try AgentChange.decode(request.body)
             return try storing("the agent change") { try update(agent: agent, change) }
         }
-        router.on("GET", "/v1/queue") { request in
+        router.on("GET", paths.api + "/queue") { request in
             try authorize(request)
             let (selected, limit) = try queueQuery(request)
             return try storing("the queue") {
                 .json(["rooms": try selected.flatMap { try store.queuedRoomsWaiting(route: $0, limit: limit) }.map(QueueEntry.init)])
             }
         }
-        router.on("POST", "/v1/dead/requeue") { request in
+        router.on("POST", paths.api + "/dead/requeue") { request in
             try authorize(request)
             let room = try RequeueRequest.decode(request.body).roomID
             return try storing("the requeue") { try requeue(room: room) }
@@ -88,7 +90,7 @@ struct AdminRoutes: Sendable {
 
     /// `{id}` of `/v1/agents/{id}`: a positive integer of at most 18 digits.
     private func agentID(in path: String) throws(HTTPError) -> Int {
-        let text = path.dropFirst("/v1/agents/".count)
+        let text = path.dropFirst((paths.api + "/agents/").count)
         guard !text.isEmpty, text.count <= 18, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber),
               let id = Int(text), id > 0 else {
             throw HTTPError(400, code: "invalid_agent_id", message: "the agent id must be a positive integer")

@@ -11,22 +11,21 @@ import UnixSignals
 /// `allocator serve`: one `ServiceGroup` of services, each owning what it runs. In start order (graceful
 /// shutdown runs in reverse):
 ///
-/// 1. ``RedisClient``: the one Redis connection of the instance, with its I/O thread.
-/// 2. `HTTPMultiClient`: libcurl's multi loop for the Qiscus API, with its thread.
-/// 3. ``WakeListener``: `BLPOP` on the wake list over a connection of its own, while some task waits.
-/// 4. ``ReadinessProbe``: keeps `/readyz` true to the state of Redis.
-/// 5. ``Housekeeper``: lease recovery, load healing, the queue nudge and gauges.
-/// 6. ``AllocationPool``: `WORKER_CONCURRENCY` allocation tasks.
-/// 7. ``HTTPServer``: the webhook server (libmicrohttpd and its threads).
-/// 8. ``ShutdownDrain``: on SIGTERM/SIGINT, `/readyz` turns 503 and webhooks are still taken for
-///    `SHUTDOWN_DRAIN_SECONDS`; then the server closes, the pool finishes (or requeues) the rooms in hand and
-///    claims no more, and the clients stop last.
+/// 1. ``RedisClient``: the one Redis client of the instance (on a Redis Cluster, a connection per node), with its
+///    I/O thread.
+/// 2. `HTTPMultiClient`: libcurl's multi loop for the Qiscus API, with its thread (and a second one for the queue
+///    messages when some app sends them, so a hanging bot endpoint never holds up an assign).
+/// 3. For each app (``AppRuntime``): ``WakeListener`` (`BLPOP` on the app's wake list over a connection of its
+///    own, while some task waits), ``ReadinessProbe``, ``Housekeeper``, `ServiceFaultProbe` and
+///    ``AllocationPool`` (`WORKER_CONCURRENCY` allocation tasks of its own).
+/// 4. ``HTTPServer``: the webhook server (libmicrohttpd and its threads), every app's paths.
+/// 5. ``ShutdownDrain``: on SIGTERM/SIGINT, `/readyz` turns 503 and webhooks are still taken for
+///    `SHUTDOWN_DRAIN_SECONDS`; then the server closes, the pools finish (or requeue) the rooms in hand and
+///    claim no more, and the clients stop last.
+/// 6. Each app's `QueueMessenger`, when it sends queue messages.
 public final class AllocatorService: Sendable {
     public let configuration: ServiceConfiguration
-    public let store: AllocationStore
-    public let readiness = Readiness()
-    /// Allocation runs, or is paused by a fault about the service (see `ServiceFaultProbe`).
-    public let gate: AllocationGate
+    public let readiness: Readiness
     let server: HTTPServer
     let group: ServiceGroup
     let logger: Logger
@@ -40,49 +39,21 @@ public final class AllocatorService: Sendable {
         self.configuration = configuration
         self.logger = logger
         let redis = RedisClient(configuration: configuration.redis)
-        store = AllocationStore(keys: try configuration.keyspace, redis: redis,
-                                wakeCap: max(256, configuration.workerConcurrency * 4), routes: configuration.routes.names)
-        let qiscus = QiscusClient.Configuration(baseURL: configuration.qiscusBaseURL, appID: configuration.qiscusAppID,
-                                                secretKey: configuration.qiscusSecretKey,
+        let qiscus = QiscusClient.Configuration(baseURL: configuration.qiscusBaseURL, appID: "", secretKey: "",
                                                 timeout: configuration.qiscusTimeoutSeconds,
                                                 maxResponseBytes: configuration.qiscusMaxResponseBytes)
         let http = QiscusClient.makeHTTPClient(for: qiscus)
-        let health = RouteHealth(logger: logger)
-        let gateway = QiscusGateway(client: QiscusClient(configuration: qiscus, http: http), routes: configuration.routes,
-                                    globalLimit: configuration.maxCustomersPerAgent,
-                                    directory: AgentDirectory(store: store, logger: logger), health: health)
-        let wake = WakeSignal(routes: configuration.routes.names)
-        let gate = AllocationGate()
-        self.gate = gate
-        let listener = WakeListener(keys: store.keys, redis: configuration.redis, signal: wake, logger: logger)
-        // An agent's books are healed only once Qiscus's lagging count has had time to see its last assign.
-        let settle = (configuration.qiscusCountLagSeconds + 2 * configuration.qiscusTimeoutSeconds) * 1000
+        let messageHTTP = configuration.apps.contains { $0.queueMessage != nil } ? QiscusClient.makeHTTPClient(for: qiscus) : nil
+        let readiness = Readiness(apps: configuration.apps.map(\.appID))
+        self.readiness = readiness
         let instance = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let housekeeper = Housekeeper(store: store, gateway: gateway, reconcileInterval: .seconds(configuration.reconcileSeconds),
-                                      settleMilliseconds: Int(settle),
-                                      identity: (instance: instance, routes: configuration.routes.fingerprint),
-                                      tombstoneMilliseconds: configuration.sessionTombstoneSeconds * 1000, logger: logger)
-        let views = AgentViews(gateway: gateway, maxAgeMilliseconds: configuration.agentViewMaxAgeMilliseconds)
-        let pool = AllocationPool(workers: Self.workers(configuration, hooks: hooks, store: store, gateway: gateway,
-                                                        views: views, wake: wake, gate: gate, logger: logger),
-                                  wake: wake, gate: gate, views: views)
-        let faults = ServiceFaultProbe(gateway: gateway, gate: gate, logger: logger)
-        let store = store
-        let admin = configuration.adminToken.map {
-            AdminRoutes(store: store, routes: configuration.routes,
-                        access: AdminAccess(token: $0, sessionHours: configuration.dashboardSessionHours),
-                        globalLimit: configuration.maxCustomersPerAgent,
-                        logger: logger)
+        let apps = try configuration.apps.map { app in
+            try AppRuntime(app: app, configuration: configuration, redis: redis, http: http, messageHTTP: messageHTTP,
+                           readiness: readiness, instance: instance, hooks: hooks, logger: logger)
         }
-        let routes = WebhookRoutes(store: store, readiness: readiness, gate: gate, wake: wake, health: health,
-                                   secret: configuration.webhookSecret,
-                                   routes: configuration.routes, registry: registry, metricsToken: configuration.metricsToken,
-                                   admin: admin,
-                                   dashboard: admin.map {
-                                       DashboardRoutes(admin: $0, store: store, app: configuration.qiscusAppID,
-                                                       alertWaitSeconds: configuration.dashboardWaitAlertSeconds)
-                                   },
-                                   logger: logger)
+        let routes = ServiceRoutes(apps: apps.map(\.routes), readiness: readiness, registry: registry,
+                                   metricsToken: configuration.metricsToken, adminToken: configuration.adminToken,
+                                   tenants: configuration.tenantsFile != nil, logger: logger)
         let refusals = RefusalLog(logger: logger)
         server = HTTPServer(configuration: .init(host: configuration.httpHost, port: configuration.httpPort,
                                                  threads: configuration.httpThreads, maxBodyBytes: 64 * 1024,
@@ -90,12 +61,12 @@ public final class AllocatorService: Sendable {
                                                  maxConnections: configuration.httpMaxConnections,
                                                  maxConnectionsPerAddress: configuration.httpMaxConnectionsPerIP),
                             router: routes.router, onRefusal: { refusals.record($0) })
-        let probe = ReadinessProbe(store: store, readiness: readiness, interval: .seconds(1), logger: logger)
         let drain = ShutdownDrain(readiness: readiness, seconds: configuration.shutdownDrainSeconds, logger: logger)
-        let services: [(String, any Service)] = [
-            ("redis", redis), ("qiscus-http", http), ("wake-listener", listener), ("readiness", probe),
-            ("housekeeper", housekeeper), ("qiscus-probe", faults), ("allocation", pool), ("webhooks", server), ("drain", drain),
-        ] + Self.queueMessageServices(configuration, qiscus: qiscus, store: store, hooks: hooks, logger: logger)
+        var services: [(String, any Service)] = [("redis", redis), ("qiscus-http", http)]
+        if let messageHTTP { services.append(("queue-messages-http", messageHTTP)) }
+        services += apps.flatMap(\.services)
+        services += [("webhooks", server), ("drain", drain)]
+        services += apps.flatMap(\.messageServices)
         var group = ServiceGroupConfiguration(
             services: services.map { .init(service: $0.1, serviceName: $0.0) },
             gracefulShutdownSignals: signals, cancellationSignals: [], logger: logger)
@@ -119,9 +90,13 @@ public final class AllocatorService: Sendable {
         }
         logger.info("allocator serving", metadata: [
             "http": "\(configuration.httpHost):\(configuration.httpPort)", "redis": "\(configuration.redis.redacted)",
-            "qiscus": "\(configuration.qiscusBaseURL)", "app": "\(configuration.qiscusAppID)",
-            "workers": "\(configuration.workerConcurrency)", "limit": "\(configuration.maxCustomersPerAgent)",
-            "routes": "\(configuration.routes.names.joined(separator: ","))", "admin_api": "\(configuration.adminToken != nil)",
+            "qiscus": "\(Set(configuration.apps.map(\.baseURL)).sorted().joined(separator: ","))",
+            "apps": "\(configuration.apps.map(\.appID).joined(separator: ","))",
+            "tenants_file": "\(configuration.tenantsFile ?? "-")",
+            "workers_per_app": "\(configuration.workerConcurrency)",
+            "limit": "\(configuration.apps.map { String($0.maxCustomersPerAgent) }.joined(separator: ","))",
+            "routes": "\(configuration.apps.map { $0.routes.names.joined(separator: "+") }.joined(separator: ","))",
+            "admin_api": "\(configuration.adminToken != nil || configuration.apps.contains { $0.adminToken != nil })",
         ])
         try await group.run()
         logger.info("stopped")
@@ -134,17 +109,6 @@ public final class AllocatorService: Sendable {
 
     /// The port the webhook server listens on (0 until it does).
     public var port: UInt16 { server.port }
-
-    private static func workers(_ configuration: ServiceConfiguration, hooks: TestHooks, store: AllocationStore,
-                                gateway: any AgentGateway, views: AgentViews, wake: WakeSignal, gate: AllocationGate,
-                                logger: Logger) -> [AllocationWorker] {
-        let instance = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let checkpoint = crashCheckpoint(hooks.crashAt)
-        return (0..<configuration.workerConcurrency).map { index in
-            AllocationWorker(name: "\(instance)-w\(index)", store: store, gateway: gateway, views: views, wake: wake, gate: gate,
-                             settings: configuration.workerSettings, logger: logger, checkpoint: checkpoint)
-        }
-    }
 
     /// For crash tests only: `ALLOCATOR_CRASH_AT=<step>` kills the process with SIGKILL at that step of the
     /// first allocation that reaches it, as `kill -9` would.

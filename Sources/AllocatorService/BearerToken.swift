@@ -11,10 +11,11 @@ enum BearerToken {
         return String(header.dropFirst(scheme.count)).trimmingCharacters(in: .whitespaces)
     }
 
+    /// The 401 of a missing or wrong token.
+    static let refusal = HTTPError(401, code: "unauthorized", message: "missing or wrong bearer token")
+
     /// Throws 401 unless the request carries `Authorization: Bearer <expected>` (compared in constant time).
     static func check(_ request: ServerRequest, expected: String) throws(HTTPError) {
-        guard ConstantTime.equals(presented(in: request) ?? "", expected) else {
-            throw HTTPError(401, code: "unauthorized", message: "missing or wrong bearer token")
-        }
+        guard ConstantTime.equals(presented(in: request) ?? "", expected) else { throw refusal }
     }
 }

@@ -62,6 +62,11 @@ public struct ConfigurationSource: Sendable {
         }
     }
 
+    /// Whether the variable `name` is set to something other than blanks.
+    public func isSet(_ name: String) -> Bool {
+        text(name, isSecret: Settings.all.contains { $0.name == name && $0.isSecret }) != nil
+    }
+
     /// The trimmed text of a variable; nil when unset or blank. Its key is the name as one component, which
     /// `EnvironmentVariablesProvider` looks up as that same name.
     private func text(_ name: String, isSecret: Bool) -> String? {

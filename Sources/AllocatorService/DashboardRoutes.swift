@@ -3,14 +3,16 @@ import Dashboard
 import Foundation
 import HTTPServer
 
-/// The dashboard (docs/interface.md "Dashboard"), on when `ADMIN_TOKEN` is set:
+/// One app's dashboard (docs/interface.md "Dashboard"), on with its admin API. For the single app (the paths of
+/// an app of a tenants file are in ``AppPaths``):
 ///
 /// - `GET /dashboard`: the page with a valid session, else the login form (401);
 /// - `POST /dashboard/login` (form field `token`): a session cookie (`HttpOnly`, `SameSite=Strict`, signed, with
 ///   an expiry; valid on every instance with the same token) and a redirect to the page, or the form again (401);
 /// - `POST /dashboard/logout`: clears the cookie;
-/// - `GET /dashboard/assets/<file>`: the page's script and style (embedded in the binary);
 /// - `GET /v1/dashboard`: what the page draws (bearer token or session), polled every second.
+///
+/// The page's script and style are shared by every app, at `GET /dashboard/assets/<file>` (``registerAssets(on:)``).
 ///
 /// Changes (limits, pause, requeue) go through the admin API with the session's CSRF token (``AdminAccess``).
 struct DashboardRoutes: Sendable {
@@ -30,30 +32,25 @@ struct DashboardRoutes: Sendable {
 
     func register(on router: inout Router, status: @escaping @Sendable (StoreSummary) throws -> ServiceStatus,
                   storing: @escaping @Sendable (String, () throws -> ServerResponse) throws -> ServerResponse) {
-        router.on("GET", "/dashboard") { request in
-            guard admin.access.validSession(request) != nil else { return Self.page(.login(message: nil), status: 401) }
+        let paths = admin.paths
+        router.on("GET", paths.dashboard) { request in
+            guard admin.access.validSession(request) != nil else {
+                return Self.page(.login(message: nil, action: paths.dashboard + "/login"), status: 401)
+            }
             return Self.page(.page)
         }
-        router.on("POST", "/dashboard/login") { request in try login(request) }
-        router.on("POST", "/dashboard/logout") { request in
+        router.on("POST", paths.dashboard + "/login") { request in try login(request) }
+        router.on("POST", paths.dashboard + "/logout") { request in
             try admin.authorize(request)
             var response = ServerResponse.object(["status": "logged_out"])
             response.headers.append(("Set-Cookie", cookie(value: "", maxAge: 0, request: request)))
             return response
         }
-        router.on("GET", prefix: "/dashboard/assets/") { request in
-            let name = String(request.path.dropFirst("/dashboard/assets/".count))
-            guard let asset = DashboardAsset.files[name] else {
-                throw HTTPError(404, code: "not_found", message: "no such asset")
-            }
-            return ServerResponse(status: 200, headers: [("Content-Type", asset.contentType), ("Cache-Control", "no-cache"),
-                                                         ("X-Content-Type-Options", "nosniff")], body: asset.body)
-        }
-        router.on("GET", "/v1/dashboard") { request in
+        router.on("GET", paths.api + "/dashboard") { request in
             let grant = try admin.authorize(request)
             return try storing("the dashboard") {
                 var csrf: String?
-                if case .session(let session) = grant { csrf = admin.access.sessions.csrfToken(for: session) }
+                if case .session(let session) = grant { csrf = admin.access.csrfToken(for: session) }
                 let summary = try store.summaryWaiting()
                 var response = ServerResponse.json(DashboardState(
                     app: app, nowMilliseconds: Int(Date().timeIntervalSince1970 * 1000),
@@ -66,15 +63,28 @@ struct DashboardRoutes: Sendable {
         }
     }
 
+    /// The page's script and style, shared by every app's page.
+    static func registerAssets(on router: inout Router) {
+        router.on("GET", prefix: "/dashboard/assets/") { request in
+            let name = String(request.path.dropFirst("/dashboard/assets/".count))
+            guard let asset = DashboardAsset.files[name] else {
+                throw HTTPError(404, code: "not_found", message: "no such asset")
+            }
+            return ServerResponse(status: 200, headers: [("Content-Type", asset.contentType), ("Cache-Control", "no-cache"),
+                                                         ("X-Content-Type-Options", "nosniff")], body: asset.body)
+        }
+    }
+
     private func login(_ request: ServerRequest) throws -> ServerResponse {
         try AdminAccess.checkSameSite(request)
         let given = request.formFields["token"] ?? ""
-        guard ConstantTime.equals(given, admin.access.token) else {
-            return Self.page(.login(message: given.isEmpty ? "Enter the admin token." : "Wrong token."), status: 401)
+        let paths = admin.paths
+        guard let session = admin.access.issueSession(for: given) else {
+            return Self.page(.login(message: given.isEmpty ? "Enter the admin token." : "Wrong token.",
+                                    action: paths.dashboard + "/login"), status: 401)
         }
-        let session = admin.access.sessions.issue()
         return ServerResponse(status: 303, headers: [
-            ("Location", "/dashboard"), ("Cache-Control", "no-store"),
+            ("Location", paths.dashboard), ("Cache-Control", "no-store"),
             ("Set-Cookie", cookie(value: session, maxAge: admin.access.sessions.lifetimeSeconds, request: request)),
         ])
     }
@@ -83,7 +93,7 @@ struct DashboardRoutes: Sendable {
     /// (`HttpOnly`), `Secure` when the request came over HTTPS through a proxy that says so.
     private func cookie(value: String, maxAge: Int, request: ServerRequest) -> String {
         let secure = request.header("X-Forwarded-Proto")?.lowercased() == "https" ? "; Secure" : ""
-        return "\(DashboardSession.cookieName)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict\(secure)"
+        return "\(admin.access.cookieName)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict\(secure)"
     }
 
     private static func page(_ asset: DashboardAsset, status: Int = 200) -> ServerResponse {

@@ -8,6 +8,8 @@ import Routing
 /// override is applied inside `reserve.lua`).
 struct QiscusGateway: AgentGateway {
     let client: QiscusClient
+
+    var appID: String { client.configuration.appID }
     let routes: RouteTable
     /// `MAX_CUSTOMERS_PER_AGENT`.
     let globalLimit: Int

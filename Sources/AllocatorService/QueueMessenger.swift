@@ -158,7 +158,7 @@ struct QueueMessenger: Service {
                 defer { inFlight.add(-1) }
                 do {
                     try await client.sendBotMessage(room: pick.room, text: text)
-                    Counter(label: "caa_queue_messages_total", dimensions: [("result", "sent")]).increment()
+                    Counter(label: "caa_queue_messages_total", dimensions: [("app", store.keys.app), ("result", "sent")]).increment()
                     logger.debug("queue message sent", metadata: ["room": "\(pick.room)", "position": "\(pick.position)",
                                                                   "route": "\(route)"])
                 } catch where Task.isCancelled {
@@ -169,7 +169,7 @@ struct QueueMessenger: Service {
                         let until = ContinuousClock.now + (after.map { .seconds(min(max($0, 1), 300)) } ?? options.rateLimitPause)
                         pausedUntil.extend(to: until)
                     }
-                    Counter(label: "caa_queue_messages_total", dimensions: [("result", "failed")]).increment()
+                    Counter(label: "caa_queue_messages_total", dimensions: [("app", store.keys.app), ("result", "failed")]).increment()
                     failures.record { suppressed in
                         logger.warning("a queue message could not be sent; the room gets its next one when due", metadata: [
                             "room": "\(pick.room)", "error": "\(error)", "failed_since_last_log": "\(suppressed)",

@@ -1,29 +1,51 @@
 import HTTPServer
 import Synchronization
 
-/// Whether this instance can store webhooks now, as `/readyz` tells a load balancer: not while Redis does
-/// not answer (or the scripts can not be loaded), and not once a graceful shutdown began (the drain), while
-/// webhooks are still accepted so none is lost.
+/// Whether this instance can store webhooks now, as `/readyz` tells a load balancer, and whether each app's
+/// storage works (``problem(of:)``, in `/v1/status` and `caa_app_ready`). The instance is ready while at least
+/// one app can store its webhooks (on a Redis Cluster one master down takes only its apps' webhooks, which then
+/// answer 503, so the others stay on the load balancer), and never once a graceful shutdown began (the drain),
+/// while webhooks are still accepted so none is lost.
 public final class Readiness: Sendable {
     private struct State {
         var draining = false
-        /// Why storage is not usable now; nil when it is.
-        var problem: String? = "not checked yet"
+        /// Why each app's storage is not usable now; nil when it is.
+        var problems: [String: String?]
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    /// The apps, in configuration order.
+    public let apps: [String]
 
-    public init() {}
+    /// - Parameter apps: the app ids; each starts "not checked yet".
+    public init(apps: [String]) {
+        self.apps = apps
+        state = Mutex(State(problems: Dictionary(uniqueKeysWithValues: apps.map { ($0, "not checked yet") })))
+    }
 
     /// A graceful shutdown began: not ready from now on.
     public func markDraining() { state.withLock { $0.draining = true } }
 
-    /// The result of the latest storage check: nil when it passed, else why it failed.
-    public func update(problem: String?) { state.withLock { $0.problem = problem } }
+    /// Whether a graceful shutdown began.
+    public var isDraining: Bool { state.withLock { $0.draining } }
 
-    /// Nil when ready, else why not.
+    /// The result of the latest storage check of `app`: nil when it passed, else why it failed.
+    public func update(app: String, problem: String?) { state.withLock { $0.problems[app] = problem } }
+
+    /// Why `app` can not store webhooks now; nil when it can.
+    public func problem(of app: String) -> String? {
+        state.withLock { $0.problems[app] ?? "not configured" }
+    }
+
+    /// Nil when ready, else why not: shutting down, or no app can store webhooks.
     public var problem: String? {
-        state.withLock { $0.draining ? "shutting down" : $0.problem }
+        state.withLock { state in
+            if state.draining { return "shutting down" }
+            let failing = apps.compactMap { app in state.problems[app]?.map { (app, $0) } }
+            guard failing.count == apps.count, let first = failing.first else { return nil }
+            if apps.count == 1 { return first.1 }
+            return "no app can store webhooks (\(first.0): \(first.1)" + (failing.count > 1 ? "; and \(failing.count - 1) more)" : ")")
+        }
     }
 
     /// The `/readyz` answer.

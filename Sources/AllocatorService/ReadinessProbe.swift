@@ -5,13 +5,17 @@ import Redis
 import ServiceLifecycle
 import ServiceThread
 
-/// Checks every `interval` that Redis answers and the scripts are loaded (loading them when missing) and keeps
-/// the answer in ``Readiness``, so `/readyz` costs no Redis call and tells within a second when storage goes.
+/// Checks every `interval` that Redis takes the app's writes and the scripts are loaded (loading them when
+/// missing) and keeps the answer in ``Readiness``, so `/readyz` costs no Redis call and tells within a second
+/// when storage goes. One per app: on a Redis Cluster each app's keys live on the master of its slot.
 struct ReadinessProbe: Service {
     let store: AllocationStore
     let readiness: Readiness
+    let gate: AllocationGate
     let interval: Duration
     let logger: Logger
+
+    var app: String { store.keys.app }
 
     func run() async throws {
         try await runUntilGracefulShutdown { try await probe() }
@@ -30,8 +34,9 @@ struct ReadinessProbe: Service {
             } catch {
                 problem = "Redis is unreachable or the scripts could not be loaded: \(error)"
             }
-            readiness.update(problem: problem)
-            Gauge(label: "caa_ready").record(problem == nil ? 1 : 0)
+            readiness.update(app: app, problem: problem)
+            Gauge(label: "caa_ready").record(readiness.problem == nil ? 1 : 0)
+            AppHealth(storageProblem: problem, allocation: gate.state).record(app: app)
             if problem != reported {
                 if let problem { logger.warning("not ready", metadata: ["reason": "\(problem)"]) } else { logger.info("ready") }
                 reported = problem

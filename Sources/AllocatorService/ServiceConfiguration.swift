@@ -29,9 +29,16 @@ public struct ServiceConfiguration: Sendable {
     /// `DASHBOARD_WAIT_ALERT_SECONDS`: the dashboard shows longer waits in red.
     public var dashboardWaitAlertSeconds: Int
     public var redis: RedisConfiguration
+    /// The apps this deployment allocates for: those of `TENANTS_FILE`, else the one of `QISCUS_APP_ID` (with
+    /// `QISCUS_SECRET_KEY`, `ROUTES_FILE` and the global settings).
+    public var apps: [AppConfiguration]
+    /// `TENANTS_FILE` when set: the apps' webhooks, admin API and dashboard are then under their app id's paths.
+    public var tenantsFile: String?
+    /// `QISCUS_APP_ID` (empty with `TENANTS_FILE`).
     public var qiscusAppID: String
     public var keyPrefix: String
     public var qiscusBaseURL: String
+    /// `QISCUS_SECRET_KEY` (empty with `TENANTS_FILE`).
     public var qiscusSecretKey: String
     public var qiscusTimeoutSeconds: Double
     /// `QISCUS_MAX_RESPONSE_BYTES`: the largest API answer kept in memory.
@@ -48,7 +55,8 @@ public struct ServiceConfiguration: Sendable {
     public var agentViewMaxAgeMilliseconds: Int
     /// `SESSION_TOMBSTONE_SECONDS`: how long a resolved room's session tombstone is kept (`expire.lua`).
     public var sessionTombstoneSeconds: Int
-    /// The routes of `ROUTES_FILE`, read and checked at start-up; ``RouteTable/single`` when unset.
+    /// The routes of `ROUTES_FILE`, read and checked at start-up; ``RouteTable/single`` when unset (and with
+    /// `TENANTS_FILE`, whose apps have their own).
     public var routes: RouteTable
     /// `QUEUE_MESSAGE`: the "place in line" message; nil turns the messages off.
     public var queueMessage: QueueMessageTemplate?
@@ -76,15 +84,16 @@ public struct ServiceConfiguration: Sendable {
         dashboardSessionHours = try source.value(http.dashboardSessionHours)
         dashboardWaitAlertSeconds = try source.value(http.dashboardWaitAlertSeconds)
 
-        let store = try StoreConfiguration(reading: source)
-        redis = store.redis
-        qiscusAppID = store.qiscusAppID
-        keyPrefix = store.keyPrefix
-        routes = store.routes
+        redis = try source.value(Settings.Store.redisURL)
+        keyPrefix = try source.value(Settings.Store.keyPrefix)
+        let tenants = try AppConfiguration.tenants(reading: source)
+        tenantsFile = tenants?.file
+        qiscusAppID = tenants == nil ? try source.value(Settings.Store.appID) : ""
+        routes = tenants == nil ? try source.optionalValue(Settings.Routes.file) ?? .single : .single
 
         let qiscus = Settings.Qiscus.self
         qiscusBaseURL = try source.value(qiscus.baseURL)
-        qiscusSecretKey = try source.value(qiscus.secretKey)
+        qiscusSecretKey = tenants == nil ? try source.value(qiscus.secretKey) : ""
         qiscusTimeoutSeconds = try source.value(qiscus.timeoutSeconds)
         qiscusMaxResponseBytes = try source.value(qiscus.maxResponseBytes)
         qiscusMaxAttempts = try source.value(qiscus.maxAttempts)
@@ -106,6 +115,14 @@ public struct ServiceConfiguration: Sendable {
         logLevel = try source.value(Settings.Service.logLevel)
         shutdownDrainSeconds = try source.value(Settings.Service.shutdownDrainSeconds)
 
+        if let tenants {
+            apps = tenants.apps
+        } else {
+            var app = try AppConfiguration.defaults(reading: source)
+            (app.appID, app.secretKey, app.routes) = (qiscusAppID, qiscusSecretKey, routes)
+            apps = [app]
+        }
+
         if Double(leaseSeconds) <= qiscusTimeoutSeconds * 2 {
             throw ConfigurationError(variable: worker.leaseSeconds.name, problem: "must exceed twice "
                 + "\(qiscus.timeoutSeconds.name) (\(qiscusTimeoutSeconds) s), so a slow call can not outlive its lease")
@@ -118,14 +135,18 @@ public struct ServiceConfiguration: Sendable {
         try ServiceConfiguration(reading: await ConfigurationSource.load(environment: environment, dotEnv: dotEnv))
     }
 
-    /// The keys of the configured app.
+    /// The keys of the configured app (of `QISCUS_APP_ID`).
     public var keyspace: Keyspace {
         get throws { try Keyspace(prefix: keyPrefix, app: qiscusAppID) }
     }
 
-    /// How the allocation tasks work, from this configuration.
-    public var workerSettings: WorkerSettings {
-        WorkerSettings(limit: maxCustomersPerAgent, leaseMilliseconds: leaseSeconds * 1000,
+    /// How the allocation tasks of the single app work, from this configuration.
+    public var workerSettings: WorkerSettings { workerSettings(for: apps[0]) }
+
+    /// How the allocation tasks of `app` work: its limit and routes, the shared timers.
+    public func workerSettings(for app: AppConfiguration) -> WorkerSettings {
+        let routes = app.routes
+        return WorkerSettings(limit: app.maxCustomersPerAgent, leaseMilliseconds: leaseSeconds * 1000,
                        retry: RetryPolicy(attempts: qiscusMaxAttempts, baseDelay: 0.5,
                                           maxDelay: max(1, Double(leaseSeconds) / 6)),
                        releaseWindowMilliseconds: Int(qiscusCountLagSeconds * 1000),

@@ -56,6 +56,20 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         }
     }
 
+    /// The app of a running instance and its health (absent from `allocator status`): `health` is `ready`,
+    /// `redis_unavailable` (its webhooks are answered 503) or `allocation_paused`, with the reason in `problem`.
+    public struct App: Codable, Sendable, Equatable {
+        public let id: String
+        public let health: String
+        public let problem: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id = "app_id"
+            case health, problem
+        }
+    }
+
+    public var app: App?
     public let allocation: Allocation?
     public let routes: [Route]?
     public let queueLength: Int
@@ -100,6 +114,27 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         case queueLength = "queue_length"
         case inFlight = "in_flight"
         case deadCount = "dead_count"
-        case agents, dead, allocation, routes
+        case agents, dead, allocation, routes, app
     }
+}
+
+/// `GET /v1/status` with a tenants file: whether the instance is ready, and each app's status (only its `app`
+/// when its Redis did not answer).
+struct TenantsStatus: Encodable, Sendable {
+    enum Entry: Encodable, Sendable {
+        case status(ServiceStatus)
+        case unavailable(ServiceStatus.App)
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .status(let status): try status.encode(to: encoder)
+            case .unavailable(let app):
+                var container = encoder.container(keyedBy: ServiceStatus.CodingKeys.self)
+                try container.encode(app, forKey: .app)
+            }
+        }
+    }
+
+    let ready: Bool
+    let apps: [Entry]
 }

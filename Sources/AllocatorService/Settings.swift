@@ -108,6 +108,17 @@ public enum Settings {
         static let all: [any AnySetting] = [file]
     }
 
+    /// Many apps in one deployment (README "Many apps").
+    public enum Tenants {
+        /// Read and checked at start-up (each app's routes file too); a bad file stops start-up with one line
+        /// naming the file, the app and the field.
+        public static let file = Setting.text(
+            "TENANTS_FILE", .optional,
+            meaning: "apps file (.json, .yaml or .yml): one deployment allocates for every app in it, webhooks at "
+                + "/webhooks/{app_id}/...; QISCUS_APP_ID, QISCUS_SECRET_KEY and ROUTES_FILE must then be unset; unset: one app")
+        static let all: [any AnySetting] = [file]
+    }
+
     /// The "place in line" messages to waiting customers (README "Queue messages").
     public enum QueueMessages {
         public static let template = Setting.queueMessage(
@@ -134,5 +145,5 @@ public enum Settings {
 
     /// Every variable.
     public static let all: [any AnySetting] = HTTP.all + Store.all + Qiscus.all + Worker.all + Routes.all
-        + QueueMessages.all + Service.all
+        + Tenants.all + QueueMessages.all + Service.all
 }

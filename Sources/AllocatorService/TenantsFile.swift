@@ -16,8 +16,9 @@ public enum TenantsFile {
     static let fields = ["app_id", "secret_key", "webhook_secret", "base_url", "max_customers_per_agent", "routes_file",
                          "admin_token", "queue_message"]
 
-    /// Reads and checks the file at `path` (relative to the working directory unless absolute).
-    public static func load(path: String) throws(TenantsFileError) -> [AppConfiguration] {
+    /// Reads and checks the file at `path` (relative to the working directory unless absolute); `defaults` holds
+    /// the global settings a field left out takes.
+    public static func load(path: String, defaults: AppConfiguration = AppConfiguration(appID: "", secretKey: "")) throws(TenantsFileError) -> [AppConfiguration] {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -25,12 +26,12 @@ public enum TenantsFile {
             throw TenantsFileError(file: path, app: nil, field: nil, problem: "can not be read: \(error.localizedDescription)")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        return try decode(data, format: RouteFileFormat(path: path), fileName: path, directory: directory)
+        return try decode(data, format: RouteFileFormat(path: path), fileName: path, directory: directory, defaults: defaults)
     }
 
     /// Decodes and checks a tenants file's contents; `directory` is where its `routes_file`s are found.
-    public static func decode(_ data: Data, format: RouteFileFormat, fileName: String,
-                              directory: URL) throws(TenantsFileError) -> [AppConfiguration] {
+    public static func decode(_ data: Data, format: RouteFileFormat, fileName: String, directory: URL,
+                              defaults: AppConfiguration = AppConfiguration(appID: "", secretKey: "")) throws(TenantsFileError) -> [AppConfiguration] {
         func problem(_ app: String?, _ field: String?, _ text: String) -> TenantsFileError {
             TenantsFileError(file: fileName, app: app, field: field, problem: text)
         }
@@ -59,7 +60,7 @@ public enum TenantsFile {
         var apps: [AppConfiguration] = []
         var seen: Set<String> = []
         for (index, entry) in entries.enumerated() {
-            let app = try decodeApp(entry, position: index + 1, directory: directory, problem: problem)
+            let app = try decodeApp(entry, position: index + 1, directory: directory, defaults: defaults, problem: problem)
             guard seen.insert(app.appID).inserted else {
                 throw problem(quoted(app.appID), "app_id", "is given twice")
             }
@@ -68,7 +69,7 @@ public enum TenantsFile {
         return apps
     }
 
-    private static func decodeApp(_ entry: Any, position: Int, directory: URL,
+    private static func decodeApp(_ entry: Any, position: Int, directory: URL, defaults: AppConfiguration,
                                   problem: (String?, String?, String) -> TenantsFileError) throws(TenantsFileError) -> AppConfiguration {
         guard let object = entry as? [String: Any] else { throw problem("#\(position)", nil, "must be an object") }
         let rawID = object["app_id"] as? String
@@ -100,12 +101,15 @@ public enum TenantsFile {
         guard let secretKey = try value("secret_key", Settings.Qiscus.secretKey) else {
             throw problem(name, "secret_key", "is required")
         }
-        var app = AppConfiguration(appID: appID, secretKey: secretKey)
-        app.webhookSecret = try value("webhook_secret", Settings.HTTP.webhookSecret)
-        app.baseURL = try value("base_url", Settings.Qiscus.baseURL)
+        var app = defaults
+        app.appID = appID
+        app.secretKey = secretKey
+        app.webhookSecret = try value("webhook_secret", Settings.HTTP.webhookSecret) ?? defaults.webhookSecret
+        app.baseURL = try value("base_url", Settings.Qiscus.baseURL) ?? defaults.baseURL
         app.maxCustomersPerAgent = try value("max_customers_per_agent", Settings.Worker.maxCustomersPerAgent)
-        app.adminToken = try value("admin_token", Settings.HTTP.adminToken)
-        app.queueMessage = try value("queue_message", Settings.QueueMessages.template)
+            ?? defaults.maxCustomersPerAgent
+        app.adminToken = try value("admin_token", Settings.HTTP.adminToken) ?? defaults.adminToken
+        app.queueMessage = try value("queue_message", Settings.QueueMessages.template) ?? defaults.queueMessage
         if let file = try value("routes_file", Setting.text("routes_file", .optional, meaning: "")) {
             let path = file.hasPrefix("/") ? file : directory.appendingPathComponent(file).path
             do {

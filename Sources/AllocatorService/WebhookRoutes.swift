@@ -8,9 +8,10 @@ import Qiscus
 import Redis
 import Routing
 
-/// The HTTP interface of `allocator serve` (docs/interface.md). Handlers run on libmicrohttpd's threads and
-/// reach Redis through the store's one client (waiting on it: those threads are not tasks'). They throw
-/// ``HTTPError``s for the answers that are not 200.
+/// One app's HTTP interface (docs/interface.md): its two webhooks, its status, and its admin API and dashboard
+/// when a token opens them, at its ``AppPaths``. The instance's own paths (`/healthz`, `/readyz`, `/metrics`) are
+/// ``ServiceRoutes``'. Handlers run on libmicrohttpd's threads and reach Redis through the store's client
+/// (waiting on it: those threads are not tasks'). They throw ``HTTPError``s for the answers that are not 200.
 struct WebhookRoutes: Sendable {
     let store: AllocationStore
     let readiness: Readiness
@@ -21,18 +22,18 @@ struct WebhookRoutes: Sendable {
     let health: RouteHealth?
     let secret: String?
     let routes: RouteTable
-    let registry: PrometheusCollectorRegistry
-    /// `METRICS_TOKEN`: when set, `/metrics` wants it as a bearer token.
-    let metricsToken: String?
-    /// The admin API, when `ADMIN_TOKEN` is set (its paths answer 404 otherwise); `/v1/status` then wants the token.
+    /// The admin API, when a token opens it (its paths answer 404 otherwise); the status then wants the token.
     let admin: AdminRoutes?
     /// The dashboard, on with the admin API.
     let dashboard: DashboardRoutes?
+    let paths: AppPaths
+    /// With a tenants file: an allocation webhook whose `app_id` names another app is refused (400).
+    let checksAppID: Bool
     let logger: Logger
 
     init(store: AllocationStore, readiness: Readiness, gate: AllocationGate, wake: WakeSignal = WakeSignal(),
-         health: RouteHealth? = nil, secret: String?, routes: RouteTable = .single, registry: PrometheusCollectorRegistry, metricsToken: String? = nil,
-         admin: AdminRoutes? = nil, dashboard: DashboardRoutes? = nil, logger: Logger) {
+         health: RouteHealth? = nil, secret: String?, routes: RouteTable = .single, admin: AdminRoutes? = nil,
+         dashboard: DashboardRoutes? = nil, paths: AppPaths = .single, checksAppID: Bool = false, logger: Logger) {
         self.store = store
         self.readiness = readiness
         self.gate = gate
@@ -40,38 +41,32 @@ struct WebhookRoutes: Sendable {
         self.health = health
         self.secret = secret
         self.routes = routes
-        self.registry = registry
-        self.metricsToken = metricsToken
         self.admin = admin
         self.dashboard = dashboard
+        self.paths = paths
+        self.checksAppID = checksAppID
         self.logger = logger
     }
 
-    var router: Router {
-        var router = Router { [logger] error, request in
-            logger.error("request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
-        }
-        router.on("POST", "/webhooks/allocate") { request in try counted("allocate") { try allocate(request) } }
-        router.on("POST", "/webhooks/resolve") { request in try counted("resolve") { try resolve(request) } }
-        router.on("GET", "/healthz") { _ in .json(["status": "ok"]) }
-        router.on("GET", "/readyz") { _ in readiness.response }
-        router.on("GET", "/metrics") { request in
-            if let metricsToken { try BearerToken.check(request, expected: metricsToken) }
-            return metrics()
-        }
-        router.on("GET", "/v1/status") { request in
+    /// The app id, as in its keys.
+    var app: String { store.keys.app }
+
+    /// Adds the app's paths to the router.
+    func register(on router: inout Router) {
+        router.on("POST", paths.webhooks + "/allocate") { request in try counted("allocate") { try allocate(request) } }
+        router.on("POST", paths.webhooks + "/resolve") { request in try counted("resolve") { try resolve(request) } }
+        router.on("GET", paths.api + "/status") { request in
             try admin?.authorize(request)
             return try status()
         }
         admin?.register(on: &router) { what, body in try storing(what, room: "-", body) }
         dashboard?.register(on: &router, status: { try serviceStatus($0) }) { what, body in try storing(what, room: "-", body) }
-        return router
     }
 
     /// Counts every webhook answer by endpoint and status, errors included.
     private func counted(_ endpoint: String, _ body: () throws -> ServerResponse) throws -> ServerResponse {
         func count(_ status: Int) {
-            Counter(label: "caa_webhooks_total", dimensions: [("endpoint", endpoint), ("status", String(status))]).increment()
+            Counter(label: "caa_webhooks_total", dimensions: [("app", app), ("endpoint", endpoint), ("status", String(status))]).increment()
         }
         do {
             let response = try body()
@@ -88,6 +83,9 @@ struct WebhookRoutes: Sendable {
 
     func allocate(_ request: ServerRequest) throws -> ServerResponse {
         let payload = try webhook(request, as: AllocationWebhook.self)
+        if checksAppID, let named = payload.appID, named != app {
+            throw HTTPError(400, code: "wrong_app", message: "the body names app \(named.prefix(64)) but was sent to \(paths.webhooks)/allocate")
+        }
         let route = routes.route(channelID: payload.channelID, source: payload.source).name
         let code = try storing("the webhook", room: payload.roomID) {
             try store.runWaiting(Enqueue(room: payload.roomID, session: payload.sessionKey, route: route)).code
@@ -172,7 +170,7 @@ struct WebhookRoutes: Sendable {
         } catch let error as any HTTPResponseError {
             throw error
         } catch let error as RedisError where error.isUnavailable {
-            readiness.update(problem: "Redis can not store webhooks: \(error)")
+            readiness.update(app: app, problem: "Redis can not store webhooks: \(error)")
             logger.error("Redis can not store; answered 503", metadata: ["what": "\(what)", "room": "\(room)", "error": "\(error)"])
             throw HTTPError(503, code: "redis_unavailable", message: "storage is unavailable; retry later")
         } catch {
@@ -181,21 +179,29 @@ struct WebhookRoutes: Sendable {
         }
     }
 
-    private func metrics() -> ServerResponse {
-        let traffic = RedisConnection.traffic
-        Gauge(label: "caa_redis_round_trips").record(traffic.roundTrips)
-        Gauge(label: "caa_redis_commands").record(traffic.commands)
-        (try? store.summaryWaiting())?.recordGauges()
-        return .text(registry.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
-    }
-
     private func status() throws -> ServerResponse {
         try storing("the status", room: "-") { .json(try serviceStatus()) }
     }
 
     /// What `/v1/status` answers (and the dashboard draws): Redis's books and what this instance knows.
     func serviceStatus(_ summary: StoreSummary? = nil) throws -> ServiceStatus {
-        ServiceStatus(summary: try summary ?? store.summaryWaiting(), dead: try store.deadRoomsWaiting(limit: 100),
-                      allocation: gate.state, parked: wake.parkedRoutes, health: health.map { health in { health.line(of: $0) } })
+        var status = ServiceStatus(summary: try summary ?? store.summaryWaiting(), dead: try store.deadRoomsWaiting(limit: 100),
+                                   allocation: gate.state, parked: wake.parkedRoutes,
+                                   health: health.map { health in { health.line(of: $0) } })
+        var problem = readiness.problem(of: app)
+        if problem == nil, case .paused(let reason) = gate.state { problem = reason }
+        status.app = ServiceStatus.App(id: app, health: appHealth.rawValue, problem: problem)
+        return status
+    }
+
+    /// The app's health now: whether its webhooks can be stored and its allocation runs.
+    var appHealth: AppHealth {
+        AppHealth(storageProblem: readiness.problem(of: app), allocation: gate.state)
+    }
+
+    /// Records the app's gauges for `/metrics` (its queues from Redis; nothing when Redis does not answer).
+    func recordGauges() {
+        (try? store.summaryWaiting())?.recordGauges(app: app)
+        appHealth.record(app: app)
     }
 }

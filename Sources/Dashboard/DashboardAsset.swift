@@ -15,12 +15,14 @@ public struct DashboardAsset: Sendable {
         "dashboard.css": DashboardAsset(contentType: "text/css; charset=utf-8", body: Data(PackageResources.dashboard_css)),
     ]
 
-    /// The login form; `message`, when given, is shown above the button (escaped: it may never be markup).
-    public static func login(message: String?) -> DashboardAsset {
+    /// The login form, posting to `action`; `message`, when given, is shown above the button (escaped: it may
+    /// never be markup).
+    public static func login(message: String?, action: String = "/dashboard/login") -> DashboardAsset {
         let template = String(decoding: PackageResources.login_html, as: UTF8.self)
         let note = message.map { "<p class=\"login-error\" role=\"alert\">\(escapeHTML($0))</p>" } ?? ""
-        return DashboardAsset(contentType: "text/html; charset=utf-8",
-                              body: Data(template.replacingOccurrences(of: "<!--message-->", with: note).utf8))
+        let page = template.replacingOccurrences(of: "<!--message-->", with: note)
+            .replacingOccurrences(of: "action=\"/dashboard/login\"", with: "action=\"\(escapeHTML(action))\"")
+        return DashboardAsset(contentType: "text/html; charset=utf-8", body: Data(page.utf8))
     }
 
     /// `text` with the five characters that mean something in HTML replaced by entities.

@@ -126,10 +126,10 @@ public final class QiscusClient: Sendable {
     }
 
     /// Sends a request; non-2xx statuses and transport failures become `QiscusError`s. Every request counts in
-    /// `caa_qiscus_calls_total{call}`, by the last part of its path (`available_agents`, `by_division`,
+    /// `caa_qiscus_calls_total{app,call}`, by the last part of its path (`available_agents`, `by_division`,
     /// `assign_agent`, `divisions`).
     func send(_ request: HTTPClientRequest) async throws(QiscusError) -> HTTPClientResponse {
-        Counter(label: "caa_qiscus_calls_total", dimensions: [("call", String(request.url.split(separator: "/").last ?? ""))])
+        Counter(label: "caa_qiscus_calls_total", dimensions: [("app", configuration.appID), ("call", String(request.url.split(separator: "/").last ?? ""))])
             .increment()
         let response: HTTPClientResponse
         do {

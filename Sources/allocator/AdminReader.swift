@@ -4,25 +4,19 @@ import Foundation
 import Redis
 
 /// What `allocator agents` and `allocator queue` read, as the admin API reads it: the app's keys with the queues
-/// of its routes (`ROUTES_FILE`), and `MAX_CUSTOMERS_PER_AGENT` for the limits.
+/// of its routes (`ROUTES_FILE`, or its app's in `TENANTS_FILE`), and its `MAX_CUSTOMERS_PER_AGENT` for the limits.
 struct AdminReader {
     let config: StoreConfiguration
-    /// `MAX_CUSTOMERS_PER_AGENT`.
-    let globalLimit: Int
 
     /// Reads the configuration (`options` over the environment over `.env`); a bad value is one line on
     /// stderr and exit code 78.
     static func load(_ options: StoreOptions) async throws -> AdminReader {
-        try await Bootstrap.configuration {
-            let source = try await ConfigurationSource.load(overrides: options.overrides)
-            return AdminReader(config: try StoreConfiguration(reading: source),
-                               globalLimit: try source.value(Settings.Worker.maxCustomersPerAgent))
-        }
+        AdminReader(config: try await options.load())
     }
 
     /// Every agent Redis knows of, by id (`GET /v1/agents`).
     func agents() async throws -> [AgentEntry] {
-        let (routes, globalLimit) = (config.routes, globalLimit)
+        let (routes, globalLimit) = (config.routes, config.maxCustomersPerAgent)
         return try await read { store in
             try store.agentRecordsWaiting().map { AgentEntry(record: $0, routes: routes, globalLimit: globalLimit) }
         }

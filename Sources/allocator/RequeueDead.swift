@@ -8,12 +8,14 @@ import Redis
 struct RequeueDead: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "requeue-dead",
-        abstract: "Queue dead rooms again, at their original place in line (REDIS_URL, QISCUS_APP_ID, KEY_PREFIX).")
+        abstract: "Queue dead rooms again, at their original place in line (REDIS_URL, QISCUS_APP_ID or TENANTS_FILE, KEY_PREFIX).")
+
+    @OptionGroup var options: StoreOptions
 
     @Option(help: "Only this room (default: every dead room).") var room: String?
 
     func run() async throws {
-        let config = try await Bootstrap.configuration { try await StoreConfiguration.load() }
+        let config = try await options.load()
         let redis = RedisClient(configuration: config.redis)
         let store = try config.store(on: redis)
         let total = try await redis.withRunning { _ in

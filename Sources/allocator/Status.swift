@@ -14,7 +14,7 @@ struct Status: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let config = try await Bootstrap.configuration { try await StoreConfiguration.load(overrides: options.overrides) }
+        let config = try await options.load()
         let redis = RedisClient(configuration: config.redis)
         let store = try config.store(on: redis)
         let (summary, dead) = try await redis.withRunning { _ in (try await store.summary(), try await store.deadRooms(limit: 20)) }

@@ -46,11 +46,10 @@ import TestSupport
             let adminRoutes = admin ? AdminRoutes(store: store, routes: routes,
                                                   access: AdminAccess(token: AdminRoutesTests.token, sessionHours: 1),
                                                   globalLimit: 2, logger: logger) : nil
-            router = WebhookRoutes(store: store, readiness: Readiness(), gate: AllocationGate(), wake: wake, secret: nil,
-                                   routes: routes, registry: PrometheusCollectorRegistry(), metricsToken: metricsToken,
-                                   admin: adminRoutes,
+            router = WebhookRoutes(store: store, readiness: Readiness(apps: [store.keys.app]), gate: AllocationGate(), wake: wake,
+                                   secret: nil, routes: routes, admin: adminRoutes,
                                    dashboard: adminRoutes.map { DashboardRoutes(admin: $0, store: store, app: "demo", alertWaitSeconds: 60) },
-                                   logger: logger).router
+                                   logger: logger).router(metricsToken: metricsToken)
         }
 
         /// Calls the router from a thread of its own, as libmicrohttpd does (the handlers wait on Redis).

@@ -100,14 +100,14 @@ extension RouteProcessTests {
 
                 // Every request the instance sent is counted by endpoint, as the simulator counted it.
                 let metrics = try harness.get(harness.instanceURLs[0] + "/metrics", client: poller).text
-                let listings = Self.sample(#"caa_qiscus_calls_total{call="available_agents"}"#, in: metrics)
-                let assigns = Self.sample(#"caa_qiscus_calls_total{call="assign_agent"}"#, in: metrics)
+                let listings = Self.sample(#"caa_qiscus_calls_total{app="sim-app",call="available_agents"}"#, in: metrics)
+                let assigns = Self.sample(#"caa_qiscus_calls_total{app="sim-app",call="assign_agent"}"#, in: metrics)
                 #expect(listings == Double(idle.availableAgentsCalls), "\(metrics)")
                 #expect(assigns == Double(idle.assignCalls) && idle.assignCalls >= rooms.count, "\(metrics)")
                 // Timers are histograms (`_bucket`, `_sum`, `_count`): one age per room allocated from a view.
-                let ages = Self.sample(#"caa_agent_view_age_seconds_count{route="default"}"#, in: metrics)
+                let ages = Self.sample(#"caa_agent_view_age_seconds_count{app="sim-app",route="default"}"#, in: metrics)
                 #expect((ages ?? 0) >= Double(rooms.count), "\(metrics)")
-                #expect(metrics.contains(#"caa_agent_view_age_seconds_bucket{route="default",le="0.5"}"#), "\(metrics)")
+                #expect(metrics.contains(#"caa_agent_view_age_seconds_bucket{app="sim-app",route="default",le="0.5"}"#), "\(metrics)")
             }
         }
     }

@@ -56,8 +56,8 @@ import TestSupport
             #expect(try eventually(within: 10) { try Self.deadRooms(harness)["41"] != nil })
             let reason = try #require(try Self.deadRooms(harness)["41"])
             #expect(reason.contains("available_agents") && reason.contains("HTTP 500"), "\(reason)")
-            #expect(try Self.metrics(harness).contains(#"caa_allocations_total{outcome="dead"} 1"#))
-            #expect(try Self.metrics(harness).contains(#"caa_qiscus_errors_total{call="available_agents",kind="server"} 2"#))
+            #expect(try Self.metrics(harness).contains(#"caa_allocations_total{app="sim-app",outcome="dead"} 1"#))
+            #expect(try Self.metrics(harness).contains(#"caa_qiscus_errors_total{app="sim-app",call="available_agents",kind="server"} 2"#))
             #expect(harness.log("instance-0").contains("dead list") && harness.log("instance-0").contains("room=41"))
 
             _ = try harness.post(harness.simulatorURL + "/sim/faults", json: Data(#"{"server_error_rate":0.0}"#.utf8))
@@ -149,7 +149,7 @@ import TestSupport
             #expect(try Self.allocation(harness).reason?.contains("401") == true)
             #expect(try eventually(within: 5) { try Self.allocation(harness).queued == rooms.count }, "every room waits")
             #expect(try Self.deadRooms(harness).isEmpty, "none reaches the dead list")
-            #expect(try Self.metrics(harness).contains("caa_allocation_paused 1"))
+            #expect(try Self.metrics(harness).contains(#"caa_allocation_paused{app="sim-app"} 1"#))
 
             _ = try harness.post(harness.simulatorURL + "/sim/faults", json: Data(#"{"secret_key":"sim-secret"}"#.utf8))
             #expect(try eventually(within: 15) { Set(try harness.simulatorReport().rooms.keys).isSuperset(of: rooms) },

@@ -116,7 +116,7 @@ import TestSupport
             // 7 Redis seconds at least; the two instances scan a second apart at most, so over 5 s apart in any case.
             #expect(span >= 4.9, "14 messages at 2 a second take 7 Redis seconds: \(span) s")
             let sent = try (0..<2).map { instance in
-                try Self.metric(harness, instance: instance, "caa_queue_messages_total{result=\"sent\"}")
+                try Self.metric(harness, instance: instance, "caa_queue_messages_total{app=\"sim-app\",result=\"sent\"}")
             }
             #expect(sent.reduce(0, +) == 14, "sent per instance: \(sent)")
         }
@@ -144,9 +144,9 @@ import TestSupport
             }
             #expect(try harness.simulatorMessages().isEmpty)
             if fault == "error" {
-                #expect(try Self.metric(harness, "caa_queue_messages_total{result=\"failed\"}") >= 10)
+                #expect(try Self.metric(harness, "caa_queue_messages_total{app=\"sim-app\",result=\"failed\"}") >= 10)
             }
-            #expect(try Self.metric(harness, "caa_queue_messages_total{result=\"sent\"}") == 0)
+            #expect(try Self.metric(harness, "caa_queue_messages_total{app=\"sim-app\",result=\"sent\"}") == 0)
             #expect(harness.log("instance-0").contains("a queue message could not be sent") || fault == "hang")
             // Sends in flight (hanging) do not hold up a graceful shutdown.
             let stopping = Date()

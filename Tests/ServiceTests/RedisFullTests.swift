@@ -54,7 +54,7 @@ import TestSupport
             let perRoom = Dictionary(grouping: report.assigns, by: \.room)
             #expect(rooms.allSatisfy { perRoom[$0]?.count == 1 }, "each exactly once")
             #expect(report.conflicts == 0)
-            #expect(try harness.get(base + "/metrics").text.contains(#"caa_webhooks_total{endpoint="allocate",status="503"}"#))
+            #expect(try harness.get(base + "/metrics").text.contains(#"caa_webhooks_total{app="sim-app",endpoint="allocate",status="503"}"#))
         }
     }
 }

@@ -49,7 +49,7 @@ import Testing
         let a = apps[0]
         #expect(a.appID == "shop-a" && a.secretKey == "key-a" && a.webhookSecret == "hook-a")
         #expect(a.baseURL == "https://qiscus.example.com" && a.maxCustomersPerAgent == 3 && a.adminToken == Self.token)
-        #expect(a.routesFile == "shop-a-routes.yaml" && a.routes?.names == ["sales", "default"])
+        #expect(a.routesFile == "shop-a-routes.yaml" && a.routes.names == ["sales", "default"])
         #expect(a.queueMessage?.render(position: 3, waitMinutes: nil) == "You are number 3.")
         #expect(apps[1] == AppConfiguration(appID: "shop_b.2", secretKey: "key-b"), "absent fields take the global settings")
     }

@@ -14,14 +14,15 @@ import TestSupport
     struct Fixture {
         let running: Running<RedisClient>
         let store: AllocationStore
-        let readiness = Readiness()
+        let readiness: Readiness
         let router: Router
 
         init(secret: String? = nil, redis configuration: RedisConfiguration? = nil) throws {
             running = Running(RedisClient(configuration: try configuration ?? RedisServerProcess.shared.configuration()))
             store = AllocationStore(keys: try Keyspace(prefix: "routes", app: TestKeys.uniqueApp()), redis: running.service)
+            readiness = Readiness(apps: [store.keys.app])
             router = WebhookRoutes(store: store, readiness: readiness, gate: AllocationGate(), secret: secret,
-                                   registry: PrometheusCollectorRegistry(), logger: Logger(label: "routes")).router
+                                   logger: Logger(label: "routes")).router()
         }
 
         /// Calls the router from a thread of its own, as libmicrohttpd does (the handlers wait on Redis).
@@ -87,7 +88,7 @@ import TestSupport
         let f = try Fixture()
         #expect(try await f.call("GET", "/readyz").status == 503, "not checked yet")
         try await f.store.checkReadiness()
-        f.readiness.update(problem: nil)
+        f.readiness.update(app: f.store.keys.app, problem: nil)
         #expect(try await f.call("GET", "/readyz").status == 200)
         f.readiness.markDraining()
         let draining = try await f.call("GET", "/readyz")
@@ -98,7 +99,7 @@ import TestSupport
     @Test func aRedisThatCannotStoreIsA503AndNotReady() async throws {
         let port = try RedisServerProcess.freePort()
         let f = try Fixture(redis: RedisConfiguration(port: port, connectTimeout: 0.2))
-        f.readiness.update(problem: nil)
+        f.readiness.update(app: f.store.keys.app, problem: nil)
         let refused = try await f.call("POST", "/webhooks/allocate", body: Self.fixture("caa-webhook-new"))
         #expect(refused.status == 503 && Self.fields(refused)["error"] == "redis_unavailable")
         #expect(try await f.call("GET", "/readyz").status == 503, "a webhook that met the outage turned readiness off")

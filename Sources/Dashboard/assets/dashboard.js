@@ -52,6 +52,12 @@
     return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   }
 
+  /* The page of the single app is /dashboard with its data under /v1; an app of a tenants file has its page at
+   * /apps/<app id>/dashboard and its data under /v1/apps/<app id>. */
+  const appPath = location.pathname.match(/^\/apps\/([A-Za-z0-9._-]+)\/dashboard\/?$/);
+  const api = appPath ? '/v1/apps/' + appPath[1] : '/v1';
+  const pagePath = appPath ? '/apps/' + appPath[1] + '/dashboard' : '/dashboard';
+
   async function call(method, url, body) {
     const response = await fetch(url, {
       method, credentials: 'same-origin', cache: 'no-store',
@@ -71,7 +77,7 @@
     const last = Number(sessionStorage.getItem('caa-logged-out-at') || 0);
     if (Date.now() - last < 10000) return;
     sessionStorage.setItem('caa-logged-out-at', String(Date.now()));
-    location.href = '/dashboard';
+    location.href = pagePath;
   }
 
   function showProblem(text) {
@@ -176,7 +182,7 @@
       const value = text === '' ? null : (/^-?\d+$/.test(text) ? Number(text) : text);
       error.textContent = '';
       try {
-        await call('PUT', '/v1/agents/' + agent.id, { max_customers: value });
+        await call('PUT', api + '/agents/' + agent.id, { max_customers: value });
         delete limitInput.dataset.dirty;
         refresh();
       } catch (problem) {
@@ -187,7 +193,7 @@
     pause.addEventListener('change', async () => {
       error.textContent = '';
       try {
-        await call('PUT', '/v1/agents/' + agent.id, { paused: pause.checked });
+        await call('PUT', api + '/agents/' + agent.id, { paused: pause.checked });
         refresh();
       } catch (problem) {
         error.textContent = problem.message;
@@ -269,7 +275,7 @@
       button.addEventListener('click', async () => {
         button.disabled = true;
         try {
-          await call('POST', '/v1/dead/requeue', { room_id: room.room_id });
+          await call('POST', api + '/dead/requeue', { room_id: room.room_id });
           refresh();
         } catch (problem) {
           showProblem('Requeue of room ' + room.room_id + ' failed: ' + problem.message);
@@ -302,7 +308,7 @@
     if (busy) return;
     busy = true;
     try {
-      render(await call('GET', '/v1/dashboard'));
+      render(await call('GET', api + '/dashboard'));
       showProblem('');
     } catch (problem) {
       showProblem('The service did not answer (' + problem.message + '); retrying.');
@@ -313,8 +319,8 @@
 
   function start() {
     $('logout').addEventListener('click', async () => {
-      try { await call('POST', '/dashboard/logout'); } catch (_) { /* reloads below */ }
-      location.href = '/dashboard';
+      try { await call('POST', pagePath + '/logout'); } catch (_) { /* reloads below */ }
+      location.href = pagePath;
     });
     let armed = null;
     const all = $('requeue-all');
@@ -328,7 +334,7 @@
       armed = null;
       all.textContent = 'Requeue all';
       try {
-        await call('POST', '/v1/dead/requeue', {});
+        await call('POST', api + '/dead/requeue', {});
         refresh();
       } catch (problem) {
         showProblem('Requeue failed: ' + problem.message);
