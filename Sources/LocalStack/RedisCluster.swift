@@ -48,6 +48,9 @@ public final class RedisCluster: Sendable {
                 return try RedisServer(port: port, arguments: [
                     "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", String(bus),
                     "--cluster-node-timeout", String(nodeTimeout),
+                    // Replicas sync at once (not after the 5 s wait for more replicas), and one may take over however
+                    // long ago it last heard from its master.
+                    "--repl-diskless-sync-delay", "0", "--cluster-replica-validity-factor", "0",
                 ], directory: directory.appendingPathComponent("node-\(port)"))
             } catch { lastError = error }
         }
@@ -65,6 +68,13 @@ public final class RedisCluster: Sendable {
             throw LocalStackError("redis-cli --cluster create failed (\(code.map(String.init) ?? "timed out")): \(text.suffix(800))")
         }
         try waitUntilHealthy()
+        try waitUntil("every replica in sync with its master") {
+            let followers = try nodes().filter { !$0.isMaster }
+            guard followers.count == servers.count / (1 + replicas) * replicas else { return false }
+            return try followers.allSatisfy { replica in
+                try execute(["INFO", "replication"], on: replica.port).string?.contains("master_link_status:up") == true
+            }
+        }
     }
 
     /// The ports of the nodes.
