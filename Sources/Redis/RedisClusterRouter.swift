@@ -20,8 +20,6 @@ final class RedisClusterRouter: Sendable {
         /// they ask the master that holds this service's keys.
         var home: Int?
         var stopped = false
-        /// The first call's question to the seed, while it runs (or once it answered).
-        var detection: Task<Void, any Error>?
     }
 
     let seed: RedisIOCore
@@ -82,26 +80,11 @@ final class RedisClusterRouter: Sendable {
 
     // MARK: - Mode and map
 
-    /// Asks the seed whether it is a cluster node, and if so for the slot map; callers that come meanwhile wait
-    /// for the same answer. A connection error leaves the mode unknown (the next call asks again) and is thrown.
+    /// Asks the seed whether it is a cluster node, and if so for the slot map. Each caller that finds the mode
+    /// unknown asks (in its own task, so cancelling it drops its question like any queued command); only the
+    /// first calls of a client do. A connection error leaves the mode unknown (the next call asks again) and is
+    /// thrown.
     func detect() async throws {
-        let detection = state.withLock { state in
-            if let running = state.detection { return running }
-            let task = Task { try await self.askSeed() }
-            state.detection = task
-            return task
-        }
-        do {
-            try await detection.value
-        } catch {
-            state.withLock { state in
-                if state.detection == detection { state.detection = nil }
-            }
-            throw error
-        }
-    }
-
-    private func askSeed() async throws {
         let info = try await seed.perform([["INFO", "cluster"]])
         seed.uncount(commands: 1) // not a call of the client's
         guard info.first?.string?.contains("cluster_enabled:1") == true else {
