@@ -25,6 +25,7 @@ import TestSupport
         let (master, seed, tag) = try await onThread { try Self.appMaster(cluster) }
         let running = Running(RedisClient(configuration: cluster.configuration(port: seed)))
         let redis = running.service
+        try await redis.execute(["SET", "{\(tag)}:n", "0"]) // the map is learnt before the failover
         let done = StopFlag()
         let script = RedisScript(name: "incr", source: "return redis.call('INCR', KEYS[1])")
         let (count, failures) = try await withThrowingTaskGroup(of: (Int, [String]).self) { group in
