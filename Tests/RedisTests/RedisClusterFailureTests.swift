@@ -21,7 +21,7 @@ import TestSupport
     }
 
     @Test func aFailoverUnderLoadLosesNoCall() async throws {
-        let cluster = try Self.cluster.get()
+        let cluster = try await onThread { try Self.cluster.get() } // starting it blocks: not on a thread of the cooperative pool
         let (master, seed, tag) = try await onThread { try Self.appMaster(cluster) }
         let running = Running(RedisClient(configuration: cluster.configuration(port: seed)))
         let redis = running.service
@@ -69,12 +69,12 @@ import TestSupport
     }
 
     @Test func aKilledMasterIsUnavailableUntilItsReplicaTakesOver() async throws {
-        let cluster = try Self.cluster.get()
+        let cluster = try await onThread { try Self.cluster.get() } // starting it blocks: not on a thread of the cooperative pool
         let (master, seed, tag) = try await onThread { try Self.appMaster(cluster) }
         let running = Running(RedisClient(configuration: cluster.configuration(port: seed)))
         let redis = running.service
         try await redis.execute(["SET", "{\(tag)}:k", "v"])
-        cluster.kill(port: master)
+        try await onThread { cluster.kill(port: master) }
         let killed = ContinuousClock.now
         var errors: [RedisError] = [], others: [String] = []
         var recovered = false

@@ -16,7 +16,7 @@ import TestSupport
     }
 
     @Test func aClientGivenANodeThatDoesNotOwnTheSlotServesCallsPipelinesAndScripts() async throws {
-        let cluster = try RedisCluster.shared
+        let cluster = try await onThread { try RedisCluster.shared } // starting it blocks: not on a thread of the cooperative pool
         let (masters, tag) = try await onThread { () -> ([RedisClusterNode], String) in
             let masters = try cluster.masters()
             return (masters, try cluster.tag(onMaster: masters[1].port))
@@ -59,7 +59,7 @@ import TestSupport
     }
 
     @Test func keysOfThreeHashTagsLiveOnThreeMasters() async throws {
-        let cluster = try RedisCluster.shared
+        let cluster = try await onThread { try RedisCluster.shared } // starting it blocks: not on a thread of the cooperative pool
         let (masters, tags) = try await onThread { () -> ([RedisClusterNode], [String]) in
             let masters = try cluster.masters()
             return (masters, try masters.map { try cluster.tag(onMaster: $0.port) })
@@ -89,7 +89,7 @@ import TestSupport
     /// A slot moves key by key to another master while calls run: ASK for the keys already moved, MOVED once the
     /// slot is gone; no call fails and none runs twice (the counters count exactly).
     @Test func aSlotMigratedUnderLoadLosesNoCallAndRunsNoneTwice() async throws {
-        let cluster = try RedisCluster.shared
+        let cluster = try await onThread { try RedisCluster.shared } // starting it blocks: not on a thread of the cooperative pool
         let (masters, tag) = try await onThread { () -> ([RedisClusterNode], String) in
             let masters = try cluster.masters()
             return (masters, try cluster.tag(onMaster: masters[0].port))
@@ -153,7 +153,7 @@ import TestSupport
 
     /// A multi-key command on a slot half moved gets TRYAGAIN; the client retries until the move is done.
     @Test func tryAgainIsRetriedUntilTheMigrationEnds() async throws {
-        let cluster = try RedisCluster.shared
+        let cluster = try await onThread { try RedisCluster.shared } // starting it blocks: not on a thread of the cooperative pool
         let (masters, tag) = try await onThread { () -> ([RedisClusterNode], String) in
             let masters = try cluster.masters()
             return (masters, try cluster.tag(onMaster: masters[2].port))
@@ -179,7 +179,7 @@ import TestSupport
 
     /// A slot left migrating to a node that does not import it: the source answers ASK, the target MOVED back.
     @Test func aRedirectLoopIsReportedAsUnavailableWithinABound() async throws {
-        let cluster = try RedisCluster.shared
+        let cluster = try await onThread { try RedisCluster.shared } // starting it blocks: not on a thread of the cooperative pool
         let (masters, tag) = try await onThread { () -> ([RedisClusterNode], String) in
             let masters = try cluster.masters()
             return (masters, try cluster.tag(onMaster: masters[1].port))
@@ -204,7 +204,7 @@ import TestSupport
 
     /// A blocked BLPOP whose slot moves is answered MOVED by its node; the client blocks again on the new owner.
     @Test func aBlockingPopFollowsItsSlot() async throws {
-        let cluster = try RedisCluster.shared
+        let cluster = try await onThread { try RedisCluster.shared } // starting it blocks: not on a thread of the cooperative pool
         let (masters, tag) = try await onThread { () -> ([RedisClusterNode], String) in
             let masters = try cluster.masters()
             return (masters, try cluster.tag(onMaster: masters[0].port))

@@ -6,7 +6,7 @@ import TestSupport
 /// The key slots the client computes are the ones a real cluster node computes (`CLUSTER KEYSLOT`).
 @Suite struct RedisKeySlotTests {
     @Test func slotsMatchClusterKeyslotForManyKeys() async throws {
-        let cluster = try RedisCluster.shared
+        let cluster = try await onThread { try RedisCluster.shared } // starting it blocks: not on a thread of the cooperative pool
         var random = SplitMix64(seed: 20_240_611)
         var keys = ["", "a", "123456789", "somekey", "foo{hash_tag}", "{}", "{}x", "x{}", "foo{}{bar}", "foo{{bar}}",
                     "foo{bar}{zap}", "{user1000}.following", "{user1000}.followers", "}{", "{", "}", "a{b", "a}b{c}",
