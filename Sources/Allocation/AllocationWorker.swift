@@ -167,7 +167,12 @@ public struct AllocationWorker: Sendable {
             let retry = plan.overflow.flatMap { plan in
                 overflow == nil ? Duration.milliseconds(plan.afterMilliseconds - waitedMilliseconds) : nil
             }
-            wake.park(route, retryIn: retry, unlessCapacitySince: capacityDeliveries)
+            if !wake.park(route, retryIn: retry, unlessCapacitySince: capacityDeliveries) {
+                // A slot freed while the room was tried, and its `c` token may have woken a task of this instance
+                // whose claim found the queue empty (the room was in flight) and marked it drained: nothing would
+                // claim the room again before the next nudge. It is queued again: say so, so it is claimed now.
+                wake.requeued()
+            }
             log.debug("no agent under the limit; the route waits for a free slot",
                       metadata: ["candidates": "\(offered)"])
             return .noCapacity

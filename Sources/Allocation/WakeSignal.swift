@@ -100,7 +100,8 @@ public final class WakeSignal: Sendable {
 
     public func markDrained() { state.withLock { $0.drained = true } }
 
-    /// Tokens delivered so far (any kind), to pass to ``markDrained(unlessDeliveredSince:)``.
+    /// Tokens delivered so far (any kind), and rooms given back to their queue (``requeued()``), to pass to
+    /// ``markDrained(unlessDeliveredSince:)``.
     public var deliveries: UInt64 { state.withLock { $0.deliveries } }
 
     /// `c` tokens delivered so far, to pass to ``park(_:retryIn:unlessCapacitySince:)``.
@@ -115,10 +116,22 @@ public final class WakeSignal: Sendable {
     }
 
     /// ``park(_:retryIn:)``, unless a `c` token came in since `capacityDeliveries` was read: a slot freed while
-    /// the room was being tried, so the route is worth another claim.
-    public func park(_ route: String, retryIn: Duration? = nil, unlessCapacitySince capacityDeliveries: UInt64) {
-        guard state.withLock({ $0.capacityDeliveries == capacityDeliveries }) else { return }
+    /// the room was being tried, so the route is worth another claim. Returns whether the route was parked.
+    @discardableResult
+    public func park(_ route: String, retryIn: Duration? = nil, unlessCapacitySince capacityDeliveries: UInt64) -> Bool {
+        guard state.withLock({ $0.capacityDeliveries == capacityDeliveries }) else { return false }
         park(route, retryIn: retryIn)
+        return true
+    }
+
+    /// A room this instance held went back to its queue: the queues are not drained. A claim that found them
+    /// empty while the room was held (its `c` token woke a task meanwhile) marks them drained no more: this
+    /// counts as a delivery for ``markDrained(unlessDeliveredSince:)``.
+    public func requeued() {
+        state.withLock { state in
+            state.deliveries &+= 1
+            state.drained = false
+        }
     }
 
     /// Parks every route until a `c` token.

@@ -13,20 +13,46 @@ import Synchronization
 /// reply) and reconnects for the next one. A client meant for blocking commands (`BLPOP`) must be used by one
 /// caller at a time: a blocking command holds up every command queued behind it. Cancelling the task of such a
 /// command interrupts it (the socket is shut down and the connection made anew).
+///
+/// The node of the configuration may be a Redis Cluster node: the first call finds out (`INFO cluster`), and
+/// from then on every call goes to the master of its keys' slot, one such connection per node, following
+/// `MOVED` and `ASK` and retrying `TRYAGAIN` and `CLUSTERDOWN` (see ``RedisClusterPolicy`` and
+/// `RedisClusterCall`). With a single node nothing changes: one connection, no extra round trip.
 public final class RedisClient: Service, Sendable {
     public let configuration: RedisConfiguration
-    let core: RedisIOCore
+    public let clusterPolicy: RedisClusterPolicy
+    let router: RedisClusterRouter
+    /// The connection to the configured node.
+    var core: RedisIOCore { router.seed }
 
-    /// - Parameter maxBatch: the most commands written in one pipeline.
-    public init(configuration: RedisConfiguration, maxBatch: Int = 256) {
+    /// - Parameters:
+    ///   - maxBatch: the most commands written in one pipeline.
+    ///   - clusterPolicy: how calls are retried on a Redis Cluster.
+    public init(configuration: RedisConfiguration, maxBatch: Int = 256, clusterPolicy: RedisClusterPolicy = RedisClusterPolicy()) {
         self.configuration = configuration
-        core = RedisIOCore(connection: RedisConnection(configuration: configuration), maxBatch: max(1, maxBatch))
+        self.clusterPolicy = clusterPolicy
+        router = RedisClusterRouter(configuration: configuration, maxBatch: max(1, maxBatch))
     }
 
-    /// Runs the I/O thread until graceful shutdown or cancellation. Commands sent before it starts wait for
-    /// it; commands sent after it ended fail with `RedisError.closed`.
+    /// Runs the I/O thread (on a Redis Cluster, one per node in use) until graceful shutdown or cancellation.
+    /// Commands sent before it starts wait for it; commands sent after it ended fail with `RedisError.closed`.
     public func run() async throws {
-        await ServiceThread.run(name: "redis-io", loop: { [core] in core.loop() }, stop: { [core] in core.stop() })
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [core] in
+                await ServiceThread.run(name: "redis-io", loop: { core.loop() }, stop: { core.stop() })
+            }
+            group.addTask { [router] in await router.run() }
+            await group.waitForAll()
+        }
+    }
+
+    /// Whether the configured node turned out to be a Redis Cluster node (`nil` before the first call answered).
+    public var isCluster: Bool? {
+        switch router.mode {
+        case .unknown: return nil
+        case .single: return false
+        case .cluster: return true
+        }
     }
 
     /// Runs one command. An error *reply* is returned as `.error`, not thrown.
@@ -57,27 +83,21 @@ public final class RedisClient: Service, Sendable {
         try await submit([command], interruptible: true).first ?? .null
     }
 
-    /// Pipelines written so far and the commands in them (to see how well calls share round trips).
+    /// Pipelines written so far and the commands in them, over every node (to see how well calls share round
+    /// trips).
     public var statistics: (pipelines: Int, commands: Int) {
-        (core.pipelines.load(ordering: .relaxed), core.commands.load(ordering: .relaxed))
+        router.cores.reduce((0, 0)) { sum, core in
+            (sum.0 + core.pipelines.load(ordering: .relaxed), sum.1 + core.commands.load(ordering: .relaxed))
+        }
     }
 
     private func submit(_ commands: [[String]], fallback: [String]? = nil,
                         interruptible: Bool = false) async throws -> [RedisReply] {
-        let id = core.nextID()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                if Task.isCancelled {
-                    continuation.resume(throwing: CancellationError())
-                    return
-                }
-                core.submit(RedisIOCore.Job(id: id, commands: commands, fallback: fallback, interruptible: interruptible) {
-                    continuation.resume(with: $0)
-                })
-            }
-        } onCancel: { [core] in
-            core.cancel(id)
+        if router.mode == .unknown { try await router.detect() }
+        if router.mode == .cluster {
+            return try await clusterSubmit(commands, fallback: fallback, interruptible: interruptible)
         }
+        return try await core.perform(commands, fallback: fallback, interruptible: interruptible)
     }
 
     public static func checked(_ reply: RedisReply) throws -> RedisReply {
@@ -112,13 +132,21 @@ extension RedisClient {
         return try script.result(of: try wait(job.commands, fallback: job.fallback))
     }
 
+    /// With a single node the calling thread drives the connection itself when it is free (see `RedisIOCore`);
+    /// on a cluster (or before the first call found out) a task makes the call and the thread waits for it.
     private func wait(_ commands: [[String]], fallback: [String]? = nil) throws -> [RedisReply] {
+        if router.mode == .single { return try core.performWaiting(commands, fallback: fallback) }
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<Result<[RedisReply], any Error>?>(nil)
-        core.submitWaiting(RedisIOCore.Job(id: core.nextID(), commands: commands, fallback: fallback, interruptible: false) { outcome in
-            result.withLock { $0 = outcome }
+        Task {
+            do {
+                let replies = try await submit(commands, fallback: fallback)
+                result.withLock { $0 = .success(replies) }
+            } catch {
+                result.withLock { $0 = .failure(error) }
+            }
             done.signal()
-        })
+        }
         done.wait()
         return try result.withLock { $0! }.get()
     }

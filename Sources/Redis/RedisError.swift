@@ -15,6 +15,8 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case closed
     /// A reply had a shape the caller did not expect.
     case unexpectedReply(String)
+    /// A Redis Cluster could not serve the call: its nodes redirected it in a loop. Nothing was run.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .handshake(let m): return "Redis handshake failed: \(m)"
         case .closed: return "the Redis client is stopped"
         case .unexpectedReply(let m): return "unexpected Redis reply: \(m)"
+        case .unavailable(let m): return "Redis Cluster unavailable: \(m)"
         }
     }
 
@@ -34,6 +37,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 503 (nothing stored; the sender may retry).
     public var isUnavailable: Bool {
         if isConnectionError { return true }
+        if case .unavailable = self { return true }
         guard case .server(let message) = self else { return false }
         // Script errors come as "<name>.lua: <error>"; the error's code is its first word.
         let text = message.range(of: ".lua: ").map { String(message[$0.upperBound...]) } ?? message

@@ -49,6 +49,12 @@ final class RedisIOCore: @unchecked Sendable {
 
     func nextID() -> UInt64 { ids.add(1, ordering: .relaxed).newValue }
 
+    /// Takes a round trip of `commands` commands out of the statistics (one the client made for itself).
+    func uncount(commands count: Int) {
+        pipelines.subtract(1, ordering: .relaxed)
+        commands.subtract(count, ordering: .relaxed)
+    }
+
     func submit(_ job: Job) {
         let accepted = state.withLock { state -> Bool in
             if state.stopped { return false }

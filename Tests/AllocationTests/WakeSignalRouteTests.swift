@@ -118,4 +118,25 @@ import TestSupport
         signal.park("a", unlessCapacitySince: capacity + 1)
         #expect(signal.activeRoutes == ["b"], "a q token is no freed slot")
     }
+
+    /// Task A claimed a room and finds no agent under the limit; meanwhile a resolve's `c` token woke task B,
+    /// whose claim found the queue empty (A held the room). A gives the room back without parking its route
+    /// (the slot freed while it tried), and B's "drained" is stale whichever comes first: the room is claimed
+    /// again at once, not at the next nudge.
+    @Test func aRoomGivenBackAfterAFreedSlotIsNotLeftForDrained() {
+        for bFirst in [false, true] {
+            let signal = WakeSignal()
+            let capacity = signal.capacityDeliveries // A, before its reservation
+            signal.deliver(.capacity)
+            let deliveries = signal.deliveries // B, woken by the token, claims and finds nothing
+            if bFirst { signal.markDrained(unlessDeliveredSince: deliveries) }
+            #expect(!signal.park(Keyspace.defaultRoute, unlessCapacitySince: capacity))
+            signal.requeued()
+            if !bFirst { signal.markDrained(unlessDeliveredSince: deliveries) }
+            #expect(!signal.shouldWait, "B's claim answered before the room was back (B first: \(bFirst))")
+        }
+        let signal = WakeSignal()
+        #expect(signal.park(Keyspace.defaultRoute, unlessCapacitySince: signal.capacityDeliveries))
+        #expect(signal.isStarved)
+    }
 }
