@@ -7,9 +7,17 @@ public typealias ServiceHarness = LocalStack
 extension LocalStack {
     /// A stack running the `allocator` built next to the test bundle.
     public convenience init(instances: Int, agents: Int, simulatorArguments: [String] = [],
-                            environment: [String: String] = [:], redisArguments: [String] = []) throws {
+                            environment: [String: String] = [:], redisArguments: [String] = [], redisURL: String? = nil) throws {
         try self.init(allocator: try Self.allocatorBinary(), instances: instances, agents: agents,
-                      simulatorArguments: simulatorArguments, environment: environment, redisArguments: redisArguments)
+                      simulatorArguments: simulatorArguments, environment: environment, redisArguments: redisArguments,
+                      redisURL: redisURL)
+    }
+
+    /// A stack of several apps, each with its own simulator, served through a tenants file.
+    public convenience init(instances: Int, apps: [LocalStackApp], environment: [String: String] = [:],
+                            redisArguments: [String] = [], redisURL: String? = nil) throws {
+        try self.init(allocator: try Self.allocatorBinary(), instances: instances, apps: apps, environment: environment,
+                      redisArguments: redisArguments, redisURL: redisURL)
     }
 
     /// `allocator`, built next to the test bundle by `swift build --build-tests`.
