@@ -52,15 +52,18 @@ public struct AllocationStore: Sendable {
     /// readiness means the webhooks can be stored now.
     /// - Throws: ``AllocationError/unsupportedRedis(found:required:)`` for a Redis older than
     ///   ``minimumRedisVersion``, or the Redis error met.
+    /// On a Redis Cluster every call goes to the master that holds the app's keys.
     public func checkReadiness() async throws {
-        try await redis.execute(["PING"])
+        try await redis.execute(["PING"], atSlotOf: keys.probe)
         try await checkRedisVersion()
         let scripts = ScriptLibrary.all.map { $0.lua }
         let shas = scripts.compactMap(\.loadedSHA)
         var loaded = shas.count == scripts.count
-        if loaded { loaded = try await redis.execute(["SCRIPT", "EXISTS"] + shas).array?.allSatisfy({ $0.int == 1 }) == true }
+        if loaded {
+            loaded = try await redis.execute(["SCRIPT", "EXISTS"] + shas, atSlotOf: keys.probe).array?.allSatisfy({ $0.int == 1 }) == true
+        }
         if !loaded {
-            for script in scripts { try await script.load(on: redis) }
+            for script in scripts { try await script.load(on: redis, near: keys.probe) }
         }
         // A write command Redis refuses when it can not take webhooks (out of memory: LPUSHX may grow memory; a
         // read-only replica; writes stopped after a failed save) and that changes nothing otherwise: LPUSHX pushes
@@ -75,7 +78,7 @@ public struct AllocationStore: Sendable {
     /// Asks `INFO server` for `redis_version` until it passed once; a version that is too old, or none, throws.
     private func checkRedisVersion() async throws {
         if versionCheck.passed.load(ordering: .acquiring) { return }
-        let version = Self.redisVersion(inServerInfo: try await redis.execute(["INFO", "server"]).string ?? "")
+        let version = Self.redisVersion(inServerInfo: try await redis.execute(["INFO", "server"], atSlotOf: keys.probe).string ?? "")
         guard let version, Self.isSupported(redisVersion: version) else {
             throw AllocationError.unsupportedRedis(found: version ?? "unknown", required: Self.minimumRedisVersion)
         }

@@ -9,8 +9,9 @@ extension RedisClient {
     /// (`RedisClusterCall` says what is sent again and why that is safe). A node that refuses the connection
     /// (nothing was sent) makes the map refresh and is tried again within the policy's retry window; a broken
     /// connection (the commands may have run) is thrown, as with a single node.
-    func clusterSubmit(_ commands: [[String]], fallback: [String]?, interruptible: Bool) async throws -> [RedisReply] {
-        var call = RedisClusterCall(commands: commands, fallback: fallback, policy: clusterPolicy)
+    func clusterSubmit(_ commands: [[String]], fallback: [String]?, interruptible: Bool,
+                       slot: Int? = nil) async throws -> [RedisReply] {
+        var call = RedisClusterCall(commands: commands, fallback: fallback, policy: clusterPolicy, slot: slot)
         while true {
             let address = call.node ?? router.address(for: call.slot)
             let attempt = call.nextAttempt()

@@ -66,6 +66,15 @@ public final class RedisClient: Service, Sendable {
         try Self.checked(try await send(command))
     }
 
+    /// ``execute(_:)`` for a command without keys (`PING`, `INFO`, `SCRIPT LOAD`) that is about `key`: on a Redis
+    /// Cluster it goes to the master of `key`'s slot (without it, to that of the client's last keyed call), so a
+    /// check of one app's storage asks the node that holds the app's keys. With a single node, the same as
+    /// ``execute(_:)``.
+    @discardableResult
+    public func execute(_ command: [String], atSlotOf key: String) async throws -> RedisReply {
+        try Self.checked(try await submit([command], slot: RedisKeySlot.slot(of: key)).first ?? .null)
+    }
+
     /// Runs the commands back to back on the connection (no other caller's command in between) and returns
     /// their replies in order, e.g. `MULTI` ... `EXEC`.
     public func pipeline(_ commands: [[String]]) async throws -> [RedisReply] {
@@ -91,11 +100,12 @@ public final class RedisClient: Service, Sendable {
         }
     }
 
-    private func submit(_ commands: [[String]], fallback: [String]? = nil,
-                        interruptible: Bool = false) async throws -> [RedisReply] {
+    /// - Parameter slot: where a call without keys goes on a cluster (nil: by its keys, else the last keyed call's).
+    private func submit(_ commands: [[String]], fallback: [String]? = nil, interruptible: Bool = false,
+                        slot: Int? = nil) async throws -> [RedisReply] {
         if router.mode == .unknown { try await router.detect() }
         if router.mode == .cluster {
-            return try await clusterSubmit(commands, fallback: fallback, interruptible: interruptible)
+            return try await clusterSubmit(commands, fallback: fallback, interruptible: interruptible, slot: slot)
         }
         return try await core.perform(commands, fallback: fallback, interruptible: interruptible)
     }

@@ -43,11 +43,12 @@ struct RedisClusterCall: Sendable {
     private var nextPause: Duration
     private let deadline: ContinuousClock.Instant
 
-    init(commands: [[String]], fallback: [String]?, policy: RedisClusterPolicy) {
+    /// - Parameter slot: the slot of a call without keys that is about some key (nil: the commands' own).
+    init(commands: [[String]], fallback: [String]?, policy: RedisClusterPolicy, slot: Int? = nil) {
         self.commands = commands
         self.fallback = commands.count == 1 ? fallback : nil
         self.policy = policy
-        slot = RedisKeySlot.slot(of: commands)
+        self.slot = RedisKeySlot.slot(of: commands) ?? slot
         replies = Array(repeating: nil, count: commands.count)
         pending = Array(commands.indices)
         nextPause = policy.firstPause

@@ -20,8 +20,12 @@ public final class RedisScript: Sendable {
 
     /// Loads the script into the server's cache and remembers its SHA1.
     @discardableResult
-    public func load(on client: RedisClient) async throws -> String {
-        guard let digest = try await client.execute(["SCRIPT", "LOAD", source]).string else {
+    /// - Parameter key: on a Redis Cluster, the script is loaded on the master of this key's slot (nil: that of
+    ///   the client's last keyed call); a master without it gets it through the `EVAL` fallback anyway.
+    public func load(on client: RedisClient, near key: String? = nil) async throws -> String {
+        let command = ["SCRIPT", "LOAD", source]
+        let reply = if let key { try await client.execute(command, atSlotOf: key) } else { try await client.execute(command) }
+        guard let digest = reply.string else {
             throw RedisError.unexpectedReply("SCRIPT LOAD of \(name) returned no SHA1")
         }
         sha.withLock { $0 = digest }

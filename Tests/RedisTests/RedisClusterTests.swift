@@ -15,6 +15,27 @@ import TestSupport
         return Running(RedisClient(configuration: configuration, maxBatch: maxBatch, clusterPolicy: policy))
     }
 
+    @Test func aCommandWithoutKeysGoesToTheMasterOfTheKeyItIsAbout() async throws {
+        let cluster = try await onThread { try RedisCluster.shared }
+        let (masters, tags) = try await onThread { () -> ([RedisClusterNode], [String]) in
+            let masters = try cluster.masters()
+            return (masters, try masters.map { try cluster.tag(onMaster: $0.port) })
+        }
+        let running = Self.client(cluster, seed: masters[0].port)
+        let redis = running.service
+        for (master, tag) in Array(zip(masters, tags)) + Array(zip(masters.reversed(), tags.reversed())) {
+            let info = try await redis.execute(["INFO", "server"], atSlotOf: "caa:{\(tag)}:probe").string ?? ""
+            #expect(info.contains("tcp_port:\(master.port)\r"), "INFO about {\(tag)} answered by its master \(master.port)")
+        }
+        // A script loaded for a key is on that key's master, and only there is it needed.
+        let script = RedisScript(name: "near", source: "return 1 -- \(UUID())")
+        let sha = try await script.load(on: redis, near: "caa:{\(tags[2])}:probe")
+        let exists = try await onThread {
+            try masters.map { try cluster.execute(["SCRIPT", "EXISTS", sha], on: $0.port).array?.first?.int ?? -1 }
+        }
+        #expect(exists == [0, 0, 1])
+    }
+
     @Test func aClientGivenANodeThatDoesNotOwnTheSlotServesCallsPipelinesAndScripts() async throws {
         let cluster = try await onThread { try RedisCluster.shared } // starting it blocks: not on a thread of the cooperative pool
         let (masters, tag) = try await onThread { () -> ([RedisClusterNode], String) in
