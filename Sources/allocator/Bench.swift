@@ -14,7 +14,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Seconds per measurement.") var seconds = 5.0
     @Option(help: "Client connections of the load generator (and of the raw Redis reference).") var connections = 8
     @Option(help: "Allocations in flight per instance (WORKER_CONCURRENCY) in the throughput runs.") var workers = 64
-    @Option(help: "Run only these measurements (comma separated: ingest, latency, throughput, routed, latency50, burst, lowrate, agents1200).")
+    @Option(help: "Run only these measurements (comma separated: ingest, latency, throughput, routed, apps, latency50, burst, lowrate, agents1200).")
     var only: String?
     @Option(help: "The allocator binary whose simulate and serve are measured (default: this one), e.g. an older build to compare with on the same machine.")
     var allocator: String?
@@ -86,7 +86,9 @@ struct Bench: ParsableCommand {
             rows += result.rows("allocations/s, 3 routes, \(instances) instance\(instances > 1 ? "s" : ""), API latency 0 ms",
                                 rawRate: raw.rate)
         }
-        // 5. The agent view: Qiscus listings per room served, and what reusing them costs in latency and load.
+        // 5. Three apps of a tenants file on one redis-server and on a Redis Cluster (an app per master).
+        if wanted("apps") { rows += try appsRows(binary: binary, rawRate: raw.rate) }
+        // 6. The agent view: Qiscus listings per room served, and what reusing them costs in latency and load.
         rows += try agentViewRows(binary: binary)
         print(Self.machine(redisVersion: raw.version))
         let width = rows.map(\.0.count).max() ?? 0
@@ -121,8 +123,10 @@ struct Bench: ParsableCommand {
 
     /// Posts unique rooms as fast as `connections` keep-alive clients can, for `seconds` (or until each
     /// client sent `perClient` rooms).
+    /// - Parameter paths: where the webhooks go, in turn (one per app of a tenants file).
     static func flood(_ stack: LocalStack, instances: [Int], connections: Int, seconds: Double, prefix: Int,
-                      perClient: Int = .max, body: @escaping @Sendable (String, Int) -> String = plainWebhook) throws -> Flood {
+                      perClient: Int = .max, paths: [String] = ["/webhooks/allocate"],
+                      body: @escaping @Sendable (String, Int) -> String = plainWebhook) throws -> Flood {
         let latencies = Mutex<[Double]>([])
         let deadline = Date().addingTimeInterval(seconds)
         let ports = instances.map { UInt16(stack.instanceURLs[$0].split(separator: ":").last ?? "") ?? 0 }
@@ -133,7 +137,7 @@ struct Bench: ParsableCommand {
             while Date() < deadline, next < perClient {
                 next += 1
                 let room = "\(prefix)\(String(format: "%03d", index))\(next)"
-                let request = BenchConnection.post("/webhooks/allocate", json: body(room, next))
+                let request = BenchConnection.post(paths[(index + next) % paths.count], json: body(room, next))
                 let start = DispatchTime.now().uptimeNanoseconds
                 let status = try? clients[next % clients.count].send(request)
                 if status == 200 { mine.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
