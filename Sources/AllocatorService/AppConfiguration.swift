@@ -35,6 +35,15 @@ public struct AppConfiguration: Sendable, Equatable {
         self.queueMessage = queueMessage
     }
 
+    /// An app id given with `--app` (over `QISCUS_APP_ID`), checked as that variable is.
+    static func checkedID(_ id: String) throws -> String {
+        do {
+            return try Settings.Store.appID.convert(id)
+        } catch {
+            throw ConfigurationError(variable: "--app", problem: error.problem)
+        }
+    }
+
     /// The global settings an app of the tenants file starts from (no id, no key yet).
     static func defaults(reading source: ConfigurationSource) throws -> AppConfiguration {
         AppConfiguration(appID: "", secretKey: "", webhookSecret: try source.optionalValue(Settings.HTTP.webhookSecret),

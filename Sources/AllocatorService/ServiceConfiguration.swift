@@ -70,7 +70,9 @@ public struct ServiceConfiguration: Sendable {
     public var shutdownDrainSeconds: Double
 
     /// Reads every section; throws one ``ConfigurationError`` naming the first bad or missing variable.
-    public init(reading source: ConfigurationSource) throws {
+    /// - Parameter selected: `allocator serve --app`: only these apps of `TENANTS_FILE` (each must be in it), or,
+    ///   without a tenants file, the one app id over `QISCUS_APP_ID`; empty: every app.
+    public init(reading source: ConfigurationSource, apps selected: [String] = []) throws {
         let http = Settings.HTTP.self
         httpHost = try source.value(http.host)
         httpPort = UInt16(try source.value(http.port))
@@ -88,7 +90,10 @@ public struct ServiceConfiguration: Sendable {
         keyPrefix = try source.value(Settings.Store.keyPrefix)
         let tenants = try AppConfiguration.tenants(reading: source)
         tenantsFile = tenants?.file
-        qiscusAppID = tenants == nil ? try source.value(Settings.Store.appID) : ""
+        if tenants == nil, selected.count > 1 {
+            throw ConfigurationError(variable: Settings.Tenants.file.name, problem: "is unset: --app names one app without it")
+        }
+        qiscusAppID = tenants == nil ? try selected.first.map(AppConfiguration.checkedID) ?? source.value(Settings.Store.appID) : ""
         routes = tenants == nil ? try source.optionalValue(Settings.Routes.file) ?? .single : .single
 
         let qiscus = Settings.Qiscus.self
@@ -116,7 +121,11 @@ public struct ServiceConfiguration: Sendable {
         shutdownDrainSeconds = try source.value(Settings.Service.shutdownDrainSeconds)
 
         if let tenants {
-            apps = tenants.apps
+            if let unknown = selected.first(where: { id in !tenants.apps.contains { $0.appID == id } }) {
+                throw ConfigurationError(variable: Settings.Tenants.file.name, problem: "\(tenants.file) has no app \"\(unknown)\" "
+                    + "(apps: \(tenants.apps.map(\.appID).joined(separator: ", ")))")
+            }
+            apps = selected.isEmpty ? tenants.apps : tenants.apps.filter { selected.contains($0.appID) }
         } else {
             var app = try AppConfiguration.defaults(reading: source)
             (app.appID, app.secretKey, app.routes) = (qiscusAppID, qiscusSecretKey, routes)
@@ -131,8 +140,8 @@ public struct ServiceConfiguration: Sendable {
 
     /// Reads the environment over `.env` (the `allocator` commands; tests pass their own).
     public static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
-                            dotEnv: URL? = URL(fileURLWithPath: ".env")) async throws -> ServiceConfiguration {
-        try ServiceConfiguration(reading: await ConfigurationSource.load(environment: environment, dotEnv: dotEnv))
+                            dotEnv: URL? = URL(fileURLWithPath: ".env"), apps: [String] = []) async throws -> ServiceConfiguration {
+        try ServiceConfiguration(reading: await ConfigurationSource.load(environment: environment, dotEnv: dotEnv), apps: apps)
     }
 
     /// The keys of the configured app (of `QISCUS_APP_ID`).

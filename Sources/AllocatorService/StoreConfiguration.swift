@@ -33,7 +33,7 @@ public struct StoreConfiguration: Sendable, Equatable {
             routes = chosen.routes
             maxCustomersPerAgent = chosen.maxCustomersPerAgent
         } else {
-            qiscusAppID = try app ?? source.value(Settings.Store.appID)
+            qiscusAppID = try app.map(AppConfiguration.checkedID) ?? source.value(Settings.Store.appID)
             routes = try source.optionalValue(Settings.Routes.file) ?? .single
             maxCustomersPerAgent = try source.value(Settings.Worker.maxCustomersPerAgent)
         }

@@ -11,9 +11,12 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the webhook server and the allocation workers (configured by environment, see README).")
 
+    @Option(help: "Serve only this app of TENANTS_FILE (repeat for more; default: every app of the file). Without a tenants file: the app id, over QISCUS_APP_ID.")
+    var app: [String] = []
+
     func run() async throws {
         let (config, hooks) = try await Bootstrap.configuration {
-            (try await ServiceConfiguration.load(), try TestHooks.load())
+            (try await ServiceConfiguration.load(apps: app), try TestHooks.load())
         }
         let logger = Bootstrap.logging(level: config.logLevel, label: "allocator")
         let registry = Bootstrap.metrics()

@@ -84,3 +84,27 @@ import Testing
         #expect(single.qiscusAppID == "flag-app", "--app overrides QISCUS_APP_ID without a tenants file")
     }
 }
+
+extension TenantsConfigurationTests {
+    @Test func serveAppChoosesAppsOfTheFileOrTheSingleAppsID() async throws {
+        let environment = ["TENANTS_FILE": try Self.tenantsFile()]
+        let b = try await ServiceConfiguration.load(environment: environment, dotEnv: nil, apps: ["shop-b"])
+        #expect(b.apps.map(\.appID) == ["shop-b"])
+        let unknown = await configurationError {
+            _ = try await ServiceConfiguration.load(environment: environment, dotEnv: nil, apps: ["shop-a", "shop-z"])
+        }
+        #expect(unknown?.problem.contains("has no app \"shop-z\"") == true)
+        let single = try await ServiceConfiguration.load(environment: ["QISCUS_SECRET_KEY": "s"], dotEnv: nil, apps: ["flag-app"])
+        #expect(single.qiscusAppID == "flag-app" && single.apps.map(\.appID) == ["flag-app"])
+        let two = await configurationError {
+            _ = try await ServiceConfiguration.load(environment: ["QISCUS_SECRET_KEY": "s"], dotEnv: nil, apps: ["a", "b"])
+        }
+        #expect(two?.variable == "TENANTS_FILE")
+        let bad = await configurationError {
+            _ = try await ServiceConfiguration.load(environment: ["QISCUS_SECRET_KEY": "s"], dotEnv: nil, apps: ["a{b}"])
+        }
+        #expect(bad?.variable == "--app", "an id that would break the hash tag is refused as QISCUS_APP_ID is")
+        let store = await configurationError { _ = try await StoreConfiguration.load(environment: [:], app: "a b", dotEnv: nil) }
+        #expect(store?.variable == "--app")
+    }
+}
