@@ -8,7 +8,8 @@ import Redis
 
 /// The HTTP interface of `allocator serve` (docs/interface.md): every app's ``WebhookRoutes`` and the instance's
 /// own paths: `/healthz`, `/readyz` (ready while some app can store webhooks), `/metrics`, the dashboard's
-/// assets and, with a tenants file, `GET /v1/status` over every app (the global `ADMIN_TOKEN` when set).
+/// assets and, with a tenants file, `GET /v1/status` over every app (wanting the global `ADMIN_TOKEN` when set;
+/// without it, there only while no app has an `admin_token`).
 struct ServiceRoutes: Sendable {
     let apps: [WebhookRoutes]
     let readiness: Readiness
@@ -33,7 +34,9 @@ struct ServiceRoutes: Sendable {
         }
         if apps.contains(where: { $0.dashboard != nil }) { DashboardRoutes.registerAssets(on: &router) }
         for app in apps { app.register(on: &router) }
-        if tenants {
+        // The status over every app: with ADMIN_TOKEN, for it only; without, open only while no app guards its
+        // own status with an admin_token (else it would show that app's rooms and agents to anyone).
+        if tenants, adminToken != nil || apps.allSatisfy({ $0.admin == nil }) {
             router.on("GET", "/v1/status") { request in
                 if let adminToken { try BearerToken.check(request, expected: adminToken) }
                 return .json(status())
