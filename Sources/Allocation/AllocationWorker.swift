@@ -110,7 +110,9 @@ public struct AllocationWorker: Sendable {
                     // A script refused before it ran (out of memory, read-only): give the room back at its place now
                     // rather than when its lease ends (rollback runs under OOM; it changes nothing if the room holds
                     // a reservation, which then waits for its lease).
-                    _ = try? await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue, route: route))
+                    if (try? await store.run(Rollback(room: room, token: token, agent: nil, to: .requeue, route: route))) != nil {
+                        wake.requeued() // a task that found the queue empty meanwhile must not leave it drained
+                    }
                     throw error
                 }
                 Counter(label: "caa_allocations_total", dimensions: [("app", store.keys.app), ("outcome", outcome.label)]).increment()

@@ -49,7 +49,8 @@ struct AppRuntime: Sendable {
         let checkpoint = AllocatorService.crashCheckpoint(hooks.crashAt)
         let settings = configuration.workerSettings(for: app)
         let workers = (0..<configuration.workerConcurrency).map { index in
-            AllocationWorker(name: "\(instance)-\(app.appID)-w\(index)", store: store, gateway: gateway, views: views, wake: wake,
+            // Not the app id (up to 128 characters): a claim token is the name and a number, at most 128 bytes.
+            AllocationWorker(name: "\(instance.prefix(13))-w\(index)", store: store, gateway: gateway, views: views, wake: wake,
                              gate: gate, settings: settings, logger: logger, checkpoint: checkpoint)
         }
         let pool = AllocationPool(workers: workers, wake: wake, gate: gate, views: views)

@@ -13,6 +13,8 @@ import Yams
 public enum TenantsFile {
     /// The most apps one deployment takes.
     public static let maxApps = 1_000
+    /// The fields whose value is a number.
+    static let numberFields: Set<String> = ["max_customers_per_agent"]
     static let fields = ["app_id", "secret_key", "webhook_secret", "base_url", "max_customers_per_agent", "routes_file",
                          "admin_token", "queue_message"]
 
@@ -83,7 +85,10 @@ public enum TenantsFile {
             let text: String
             switch raw {
             case let string as String: text = string
-            case let number as Int where !(raw is Bool): text = String(number)
+            // Only a number field takes a number: YAML reads a plain 0123 as octal 83 and 1_000 as 1000, which
+            // would change a key or an id without a word.
+            case let number as Int where !(raw is Bool) && numberFields.contains(field): text = String(number)
+            case is Int, is Double: throw problem(name, field, "must be text: put it in quotes")
             default: throw problem(name, field, "must be \(setting.allowed)")
             }
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -87,6 +87,9 @@ final class RedisClusterRouter: Sendable {
     func detect() async throws {
         let info = try await seed.perform([["INFO", "cluster"]])
         seed.uncount(commands: 1) // not a call of the client's
+        // An error reply (a user without INFO, a server loading) decides nothing: taken as "single node", a cluster
+        // would answer MOVED to every call for good. The mode stays unknown and the next call asks again.
+        if case .error(let message) = info.first { throw RedisError.server(message) }
         guard info.first?.string?.contains("cluster_enabled:1") == true else {
             modeValue.store(Mode.single.rawValue, ordering: .releasing)
             return

@@ -111,3 +111,19 @@ import Testing
         #expect(throws: TenantsFileError.self) { try TenantsFile.load(path: directory.appendingPathComponent("none.yaml").path) }
     }
 }
+
+extension TenantsFileTests {
+    @Test func aNumberWhereTextBelongsIsRefusedNotRewritten() {
+        // YAML reads a plain 0123 as octal 83 and 1_000 as 1000: a key or an id would change without a word.
+        for (field, value) in [("secret_key", "0123"), ("app_id", "1_000"), ("admin_token", "12345678901234567"),
+                               ("webhook_secret", "1.5")] {
+            let line = switch field {
+            case "app_id": "apps: [{app_id: \(value), secret_key: k}]"
+            case "secret_key": "apps: [{app_id: a, secret_key: \(value)}]"
+            default: "apps: [{app_id: a, secret_key: k, \(field): \(value)}]"
+            }
+            #expect(refusal(line)?.hasSuffix("\(field) must be text: put it in quotes") == true, "\(field): \(String(describing: refusal(line)))")
+        }
+        #expect(refusal("apps: [{app_id: a, secret_key: '0123'}]") == nil, "quoted, it is text")
+    }
+}

@@ -252,6 +252,22 @@ import TestSupport
         }
     }
 
+    @Test func anAppIDOfTheLongestLengthIsServed() async throws {
+        // The longest id QISCUS_APP_ID and app_id take (128 characters): every key, token and name built from it
+        // must stay within what the scripts accept.
+        let id = "a" + String(repeating: "b-", count: 63) + "c"
+        try await onThread {
+            let harness = try ServiceHarness(instances: 1, apps: [LocalStackApp(id, agents: 1)])
+            defer { harness.stop() }
+            let client = HTTPClient()
+            let response = try harness.post(harness.instanceURLs[0] + "/webhooks/\(id)/allocate",
+                                            json: Data(#"{"room_id":"4242"}"#.utf8), client: client)
+            #expect(response.status == 200, "\(response.text)")
+            #expect(try eventually(within: 10) { try harness.simulatorReport(app: id, client: client).assigns.map(\.room) == ["4242"] },
+                    "\(harness.log("instance-0").suffix(2000))")
+        }
+    }
+
     // MARK: - Helpers
 
     static func json(_ response: HTTPClientResponse) -> JSONValue {
