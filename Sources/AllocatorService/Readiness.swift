@@ -11,6 +11,8 @@ public final class Readiness: Sendable {
         var draining = false
         /// Why each app's storage is not usable now; nil when it is.
         var problems: [String: String?]
+        /// Apps whose Redis could not be reached at the last try (see ``isUnreachable(_:)``).
+        var unreachable: Set<String> = []
     }
 
     private let state: Mutex<State>
@@ -29,8 +31,19 @@ public final class Readiness: Sendable {
     /// Whether a graceful shutdown began.
     public var isDraining: Bool { state.withLock { $0.draining } }
 
-    /// The result of the latest storage check of `app`: nil when it passed, else why it failed.
-    public func update(app: String, problem: String?) { state.withLock { $0.problems[app] = problem } }
+    /// The result of the latest storage check of `app`: nil when it passed, else why it failed, and whether it
+    /// failed because its Redis could not be reached (a connection, a cluster not serving its slot).
+    public func update(app: String, problem: String?, unreachable: Bool = false) {
+        state.withLock { state in
+            state.problems[app] = problem
+            if problem != nil && unreachable { state.unreachable.insert(app) } else { state.unreachable.remove(app) }
+        }
+    }
+
+    /// Whether `app`'s Redis could not be reached at the last try, until a probe passes: its requests are then
+    /// answered 503 at once instead of each waiting out connect timeouts and cluster retries on one of the
+    /// webhook server's few threads, which every app shares.
+    public func isUnreachable(_ app: String) -> Bool { state.withLock { $0.unreachable.contains(app) } }
 
     /// Why `app` can not store webhooks now; nil when it can.
     public func problem(of app: String) -> String? {

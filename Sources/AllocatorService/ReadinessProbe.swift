@@ -25,16 +25,19 @@ struct ReadinessProbe: Service {
         var reported: String?
         while true {
             var problem: String?
+            var unreachable = false
             do {
                 try await store.checkReadiness()
             } catch is CancellationError {
                 throw CancellationError()
             } catch let error as RedisError where error.isUnavailable && !error.isConnectionError {
                 problem = "Redis refuses writes: \(error)"
+                unreachable = error.isUnreachable
             } catch {
+                unreachable = (error as? RedisError)?.isUnreachable ?? false
                 problem = "Redis is unreachable or the scripts could not be loaded: \(error)"
             }
-            readiness.update(app: app, problem: problem)
+            readiness.update(app: app, problem: problem, unreachable: unreachable)
             Gauge(label: "caa_ready").record(readiness.problem == nil ? 1 : 0)
             AppHealth(storageProblem: problem, allocation: gate.state).record(app: app)
             if problem != reported {

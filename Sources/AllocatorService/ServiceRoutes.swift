@@ -56,7 +56,7 @@ struct ServiceRoutes: Sendable {
     /// Every app's status; an app whose Redis does not answer shows only its health.
     private func status() -> TenantsStatus {
         TenantsStatus(ready: readiness.problem == nil, apps: apps.map { app in
-            if let status = try? app.serviceStatus() { return .status(status) }
+            if !readiness.isUnreachable(app.app), let status = try? app.serviceStatus() { return .status(status) }
             return .unavailable(ServiceStatus.App(id: app.app, health: AppHealth.redisUnavailable.rawValue,
                                                   problem: app.readiness.problem(of: app.app) ?? "Redis did not answer"))
         })

@@ -164,13 +164,19 @@ struct WebhookRoutes: Sendable {
     /// Runs a Redis step for `what`; a Redis that can not store is a 503 (nothing was stored; the sender may
     /// retry) and turns readiness off until the next probe passes. An answer the step chose itself (an
     /// ``HTTPResponseError``, e.g. the admin API's 404 `not_dead`) is sent as it is.
+    ///
+    /// While the app's Redis is unreachable (``Readiness/isUnreachable(_:)``, until the next passing probe) the
+    /// answer is 503 at once: one app's down master must not hold the threads every app's webhooks share.
     private func storing<T>(_ what: String, room: String, _ body: () throws -> T) throws -> T {
+        if readiness.isUnreachable(app) {
+            throw HTTPError(503, code: "redis_unavailable", message: "storage is unavailable; retry later")
+        }
         do {
             return try body()
         } catch let error as any HTTPResponseError {
             throw error
         } catch let error as RedisError where error.isUnavailable {
-            readiness.update(app: app, problem: "Redis can not store webhooks: \(error)")
+            readiness.update(app: app, problem: "Redis can not store webhooks: \(error)", unreachable: error.isUnreachable)
             logger.error("Redis can not store; answered 503", metadata: ["what": "\(what)", "room": "\(room)", "error": "\(error)"])
             throw HTTPError(503, code: "redis_unavailable", message: "storage is unavailable; retry later")
         } catch {
@@ -201,7 +207,7 @@ struct WebhookRoutes: Sendable {
 
     /// Records the app's gauges for `/metrics` (its queues from Redis; nothing when Redis does not answer).
     func recordGauges() {
-        (try? store.summaryWaiting())?.recordGauges(app: app)
+        if !readiness.isUnreachable(app) { (try? store.summaryWaiting())?.recordGauges(app: app) }
         appHealth.record(app: app)
     }
 }

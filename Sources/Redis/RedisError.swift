@@ -46,6 +46,15 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
             .contains(String(code))
     }
 
+    /// True when the node could not be reached or the cluster does not serve the slot now: such a call costs
+    /// connect timeouts and retries, unlike a refusal Redis answers at once (`OOM`, `READONLY`).
+    public var isUnreachable: Bool {
+        if isConnectionError { return true }
+        if case .unavailable = self { return true }
+        guard case .server(let message) = self else { return false }
+        return ["CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN"].contains { message.hasPrefix($0) || message.contains(".lua: \($0)") }
+    }
+
     /// True when the error came from the connection rather than from Redis itself: Redis may be down.
     public var isConnectionError: Bool {
         switch self {

@@ -143,6 +143,31 @@ import TestSupport
         #expect(try await f.call("GET", "/readyz").status == 503)
     }
 
+    @Test func anUnreachableAppIsAnswered503AtOnceAndTheOthersAsUsual() async throws {
+        let f = try await Fixture()
+        f.readiness.update(app: f.a, problem: nil)
+        // As a webhook or the probe leaves it when b's master can not be reached (Redis itself is fine here, so a
+        // call that reached it would store the room).
+        f.readiness.update(app: f.b, problem: "Redis can not store webhooks: cannot connect", unreachable: true)
+        let refused = try await f.call("POST", "/webhooks/\(f.b)/allocate", body: f.webhook(room: "31", app: f.b),
+                                       headers: ["X-Webhook-Secret": "b-secret"])
+        #expect(refused.status == 503 && Self.fields(refused)["error"] as? String == "redis_unavailable")
+        #expect(try await f.store(f.b).snapshot().queue.isEmpty, "no Redis call was made for b")
+        #expect(try await f.call("GET", "/v1/apps/\(f.b)/status", token: Self.global).status == 503)
+        let all = Self.fields(try await f.call("GET", "/v1/status", token: Self.global))["apps"] as? [[String: Any]] ?? []
+        #expect(all.count == 2 && all[1]["queue_length"] == nil && (all[1]["app"] as? [String: Any])?["health"] as? String == "redis_unavailable")
+        #expect(try await f.call("POST", "/webhooks/\(f.a)/allocate", body: f.webhook(room: "32", app: f.a)).status == 200)
+        #expect(try await f.call("GET", "/readyz").status == 200)
+        #expect(try await f.call("GET", "/metrics").status == 200)
+        // A refusal Redis answers at once (out of memory) does not stop the calls: resolves may still free slots.
+        f.readiness.update(app: f.b, problem: "Redis refuses writes: OOM", unreachable: false)
+        #expect(!f.readiness.isUnreachable(f.b))
+        // The next passing probe lets b's webhooks through again.
+        f.readiness.update(app: f.b, problem: nil)
+        #expect(try await f.call("POST", "/webhooks/\(f.b)/allocate", body: f.webhook(room: "31", app: f.b),
+                                 headers: ["X-Webhook-Secret": "b-secret"]).status == 200)
+    }
+
     @Test func eachAppsDashboardHasItsOwnLoginCookie() async throws {
         let f = try await Fixture()
         let page = try await f.call("GET", "/apps/\(f.a)/dashboard")

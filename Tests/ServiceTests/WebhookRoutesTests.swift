@@ -103,6 +103,7 @@ import TestSupport
         let refused = try await f.call("POST", "/webhooks/allocate", body: Self.fixture("caa-webhook-new"))
         #expect(refused.status == 503 && Self.fields(refused)["error"] == "redis_unavailable")
         #expect(try await f.call("GET", "/readyz").status == 503, "a webhook that met the outage turned readiness off")
+        #expect(f.readiness.isUnreachable(f.store.keys.app), "a connection that failed: the next calls are 503 at once")
         #expect(try await f.call("GET", "/v1/status").status == 503)
     }
 
