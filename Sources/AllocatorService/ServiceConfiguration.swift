@@ -13,7 +13,7 @@ public struct ServiceConfiguration: Sendable {
     /// Threads of the webhook server (`HTTP_THREADS`); each blocks on one Redis call per webhook. On 2 shared
     /// cores `make bench` ingest was 18,500-25,000 webhooks/s with 4, 18,700-24,000 with 3, 14,600-22,300 with 2.
     public var httpThreads: Int
-    public var webhookSecret: String?
+    public private(set) var webhookSecret: String?
     /// `ADMIN_TOKEN`: nil turns the admin API off; else at least 16 characters. Never logged.
     public var adminToken: String?
     /// `METRICS_TOKEN`: nil leaves `/metrics` open; else at least 16 characters. Never logged.
@@ -30,16 +30,17 @@ public struct ServiceConfiguration: Sendable {
     public var dashboardWaitAlertSeconds: Int
     public var redis: RedisConfiguration
     /// The apps this deployment allocates for: those of `TENANTS_FILE`, else the one of `QISCUS_APP_ID` (with
-    /// `QISCUS_SECRET_KEY`, `ROUTES_FILE` and the global settings).
-    public var apps: [AppConfiguration]
+    /// `QISCUS_SECRET_KEY`, `ROUTES_FILE` and the global settings). `serve` runs these; the single app's
+    /// variables below are kept as read (and can not be changed after, which `apps` would not see).
+    public private(set) var apps: [AppConfiguration]
     /// `TENANTS_FILE` when set: the apps' webhooks, admin API and dashboard are then under their app id's paths.
-    public var tenantsFile: String?
+    public private(set) var tenantsFile: String?
     /// `QISCUS_APP_ID` (empty with `TENANTS_FILE`).
-    public var qiscusAppID: String
+    public private(set) var qiscusAppID: String
     public var keyPrefix: String
-    public var qiscusBaseURL: String
+    public private(set) var qiscusBaseURL: String
     /// `QISCUS_SECRET_KEY` (empty with `TENANTS_FILE`).
-    public var qiscusSecretKey: String
+    public private(set) var qiscusSecretKey: String
     public var qiscusTimeoutSeconds: Double
     /// `QISCUS_MAX_RESPONSE_BYTES`: the largest API answer kept in memory.
     public var qiscusMaxResponseBytes: Int
@@ -47,7 +48,7 @@ public struct ServiceConfiguration: Sendable {
     public var qiscusMaxAttempts: Int
     /// How far Qiscus's `current_customer_count` may lag real assignments (`QISCUS_COUNT_LAG_SECONDS`).
     public var qiscusCountLagSeconds: Double
-    public var maxCustomersPerAgent: Int
+    public private(set) var maxCustomersPerAgent: Int
     public var workerConcurrency: Int
     public var leaseSeconds: Int
     public var reconcileSeconds: Double
@@ -57,9 +58,9 @@ public struct ServiceConfiguration: Sendable {
     public var sessionTombstoneSeconds: Int
     /// The routes of `ROUTES_FILE`, read and checked at start-up; ``RouteTable/single`` when unset (and with
     /// `TENANTS_FILE`, whose apps have their own).
-    public var routes: RouteTable
+    public private(set) var routes: RouteTable
     /// `QUEUE_MESSAGE`: the "place in line" message; nil turns the messages off.
-    public var queueMessage: QueueMessageTemplate?
+    public private(set) var queueMessage: QueueMessageTemplate?
     /// `QUEUE_MESSAGE_STEP`: places a room must move up before it gets another message.
     public var queueMessageStep: Int
     /// `QUEUE_MESSAGE_MAX_PER_SECOND`: queue messages per second of the app, every instance together.

@@ -81,7 +81,7 @@ public enum Settings {
         public static let maxCustomersPerAgent = Setting.integer(
             "MAX_CUSTOMERS_PER_AGENT", .defaulted("2"), in: 1...10_000, meaning: "active rooms one agent may hold")
         public static let workerConcurrency = Setting.integer(
-            "WORKER_CONCURRENCY", .defaulted("8"), in: 1...1024, meaning: "allocations in flight per instance")
+            "WORKER_CONCURRENCY", .defaulted("8"), in: 1...1024, meaning: "allocations in flight per instance (per app with TENANTS_FILE)")
         public static let leaseSeconds = Setting.integer(
             "LEASE_SECONDS", .defaulted("30"), in: 1...86_400,
             meaning: "claim lease; must exceed twice QISCUS_TIMEOUT_SECONDS")
