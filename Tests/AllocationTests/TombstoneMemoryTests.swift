@@ -32,7 +32,8 @@ import TestSupport
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(server.pid), 19)
             f = try StoreFixture(server: server)
         case .cluster:
-            let cluster = try await onThread { try RedisCluster.start(replicasPerMaster: 0) }
+            // A long node timeout: nodes starved of CPU (at the lowest priority) must not take each other for failed.
+            let cluster = try await onThread { try RedisCluster.start(replicasPerMaster: 0, nodeTimeout: 60_000) }
             stop = { cluster.stop() }
             for server in cluster.servers { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(server.pid), 19) }
             f = try await onThread { try StoreFixture(cluster: cluster) }

@@ -144,8 +144,12 @@ import TestSupport
             let traffic = TenantTraffic(harness, apps: apps, firstRoom: 100_000)
             Thread.sleep(forTimeInterval: 1)
             #expect(try cluster.owner(of: slot).port == masters[1].port)
-            // Two keys at a time, a pause after each batch: the traffic meets the half-moved slot.
-            try cluster.migrate(slot: slot, to: masters[2].port, batch: 2) { Thread.sleep(forTimeInterval: 0.05) }
+            // Two keys at a time, a pause after each batch: the traffic meets the half-moved slot. Once every key
+            // moved, the slot stays migrating until the traffic met an ASK (or 3 s passed), then it is handed over.
+            let source = try cluster.beginMigration(of: slot, to: masters[2].port)
+            while try cluster.migrateKeys(of: slot, from: source, to: masters[2].port, count: 2) > 0 { Thread.sleep(forTimeInterval: 0.05) }
+            _ = try eventually(within: 3) { try Self.redirects(cluster).ask > before.ask }
+            try cluster.finishMigration(of: slot, from: source, to: masters[2].port)
             Thread.sleep(forTimeInterval: 1.5)
             traffic.stop()
             #expect(try cluster.owner(of: slot).port == masters[2].port)
