@@ -292,15 +292,19 @@ import TestSupport
     static func expectSettled(_ harness: ServiceHarness, apps: [String], cluster: RedisCluster,
                               sourceLocation: SourceLocation = #_sourceLocation) throws {
         for app in apps {
-            let agreed = try eventually(within: 20) {
+            // A resolve answered 503 leaves our load above Qiscus's until the reconcile (every 2 s) corrects it.
+            var last = ""
+            let agreed = try eventually(within: 40) {
                 let response = try TenantsServiceTests.get(harness.instanceURLs[1] + "/v1/apps/\(app)/status", token: globalToken)
                 guard response.status == 200 else { return false }
                 let status = try JSONDecoder().decode(StatusBody.self, from: response.body)
                 let ours = Dictionary(uniqueKeysWithValues: status.agents.filter { $0.load > 0 }.map { (String($0.id), $0.load) })
                 let theirs = try harness.simulatorReport(app: app).loads.filter { $0.value > 0 }
+                last = "queue \(status.queue_length), in flight \(status.in_flight), ours \(ours.sorted { $0.key < $1.key }), "
+                    + "Qiscus's \(theirs.sorted { $0.key < $1.key })"
                 return ours == theirs && status.queue_length == 0 && status.in_flight == 0
             }
-            #expect(agreed, "\(app): queue empty, nothing in flight, loads equal the simulator's", sourceLocation: sourceLocation)
+            #expect(agreed, "\(app): queue empty, nothing in flight, loads equal the simulator's: \(last)", sourceLocation: sourceLocation)
             let rooms = Set(try harness.simulatorReport(app: app).assigns.map(\.room))
             #expect(try sessions(cluster, app: app) == rooms, "\(app): Redis knows exactly the rooms served", sourceLocation: sourceLocation)
         }
