@@ -15,13 +15,15 @@ public final class RedisCluster: Sendable {
     /// Milliseconds without an answer before a node is thought failed (and its replica takes over).
     public let nodeTimeout: Int
 
-    /// Starts the nodes, creates the cluster and waits until every node says `cluster_state:ok`.
-    public static func start(masters: Int = 3, replicasPerMaster: Int = 1, nodeTimeout: Int = 1500) throws -> RedisCluster {
+    /// Starts the nodes, creates the cluster and waits until every node says `cluster_state:ok`. `arguments` are
+    /// extra `redis-server` options for every node, e.g. `["--cluster-require-full-coverage", "no"]`.
+    public static func start(masters: Int = 3, replicasPerMaster: Int = 1, nodeTimeout: Int = 1500,
+                             arguments: [String] = []) throws -> RedisCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("caa-cluster-\(UUID().uuidString)")
         var servers: [RedisServer] = []
         do {
             for _ in 0..<(masters * (1 + replicasPerMaster)) {
-                servers.append(try startNode(in: directory, nodeTimeout: nodeTimeout))
+                servers.append(try startNode(in: directory, nodeTimeout: nodeTimeout, arguments: arguments))
             }
             let cluster = RedisCluster(servers: servers, directory: directory, nodeTimeout: nodeTimeout)
             try cluster.create(replicas: replicasPerMaster)
@@ -40,7 +42,7 @@ public final class RedisCluster: Sendable {
 
     deinit { stop() }
 
-    private static func startNode(in directory: URL, nodeTimeout: Int) throws -> RedisServer {
+    private static func startNode(in directory: URL, nodeTimeout: Int, arguments: [String]) throws -> RedisServer {
         var lastError: any Error = LocalStackError("no cluster node started")
         for _ in 0..<5 {
             do {
@@ -51,7 +53,7 @@ public final class RedisCluster: Sendable {
                     // Replicas sync at once (not after the 5 s wait for more replicas), and one may take over however
                     // long ago it last heard from its master.
                     "--repl-diskless-sync-delay", "0", "--cluster-replica-validity-factor", "0",
-                ], directory: directory.appendingPathComponent("node-\(port)"))
+                ] + arguments, directory: directory.appendingPathComponent("node-\(port)"))
             } catch { lastError = error }
         }
         throw lastError

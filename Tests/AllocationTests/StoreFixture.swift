@@ -17,6 +17,15 @@ struct StoreFixture {
                                 wakeCap: wakeCap, routes: routes)
     }
 
+    /// A store on a Redis Cluster, its client seeded with a master that does not hold the app's slot.
+    init(cluster: RedisCluster) throws {
+        let masters = try cluster.masters()
+        var app = TestKeys.uniqueApp()
+        while masters[0].serves(RedisKeySlot.slot(of: "test:{\(app)}:queue")) { app = TestKeys.uniqueApp() }
+        running = Running(RedisClient(configuration: cluster.configuration(port: masters[0].port)))
+        store = AllocationStore(keys: try Keyspace(prefix: "test", app: app), redis: running.service)
+    }
+
     /// Another instance's view of the same app: the same keys and client, with its own routes file.
     init(sharing other: StoreFixture, routes: [String]) {
         running = other.running
