@@ -204,11 +204,8 @@ import TestSupport
             traffic.stop()
             #expect(successor != masters[1].port)
             let notReady = readyzAnswers.filter { $0.status != 200 }.map { "+\(String(format: "%.2f", $0.at.timeIntervalSince(killed))) s: \($0.status) \($0.body)" }
-            // Known: an app's key-less probe calls (PING, INFO, SCRIPT) go to the master of the client's last keyed
-            // call, which may be the dead one; then apps whose own master is up are marked not ready too.
-            withKnownIssue("key-less readiness calls follow the client's last keyed call", isIntermittent: true) {
-                #expect(notReady.isEmpty, "/readyz during the outage: \(notReady.count) of \(readyzAnswers.count) not 200: \(notReady.prefix(3))")
-            }
+            // Each app's probe asks its own master (key-less calls routed by the app's key): two apps can store.
+            #expect(notReady.isEmpty, "/readyz during the outage: \(notReady.count) of \(readyzAnswers.count) not 200: \(notReady.prefix(3))")
             let outage = traffic.posts.filter { $0.at >= killed && $0.at < healed }
             let others = outage.filter { $0.app != apps[1] }
             #expect(!others.isEmpty && others.allSatisfy { $0.status == 200 },
@@ -234,10 +231,11 @@ import TestSupport
                       "\($0.kind) app \(apps.firstIndex(of: $0.app) ?? -1) at +\(String(format: "%.2f", $0.at.timeIntervalSince(start))): "
                           + "\($0.status) in \(String(format: "%.3f", $0.seconds))"
                   }.joined(separator: "; "))
-            // A webhook waits for the server thread it landed on, which may be held by a call to the dead master
-            // (up to the 2 s retry window): during the outage a 200 may take up to twice that.
-            let outageFaults = traffic.posts.filter { $0.at >= killed && $0.at < healed.addingTimeInterval(0.5) && $0.status == 200 && $0.seconds > 4.5 }
-            #expect(outageFaults.isEmpty, "200s slower than 4.5 s during the outage: \(outageFaults.prefix(3))")
+            // The first call that finds the master gone marks its app unreachable: from then on its calls are answered
+            // 503 at once, so they do not hold the server threads every app's webhooks share (measured: slowest 200
+            // 0.04 s, every 503 within 6 ms).
+            let outageFaults = traffic.posts.filter { $0.at >= killed && $0.at < healed.addingTimeInterval(0.5) && $0.seconds > 2 }
+            #expect(outageFaults.isEmpty, "answers slower than 2 s during the outage: \(outageFaults.prefix(3))")
             try Self.expectTraffic(traffic, harness: harness, apps: apps, cluster: cluster, conflictsAllowed: lost.isEmpty ? 0 : lost.count,
                                    except: killed...healed.addingTimeInterval(0.5))
         }
