@@ -10,8 +10,8 @@ extension RedisClient {
     /// (nothing was sent) makes the map refresh and is tried again within the policy's retry window; a broken
     /// connection (the commands may have run) is thrown, as with a single node.
     func clusterSubmit(_ commands: [[String]], fallback: [String]?, interruptible: Bool,
-                       slot: Int? = nil) async throws -> [RedisReply] {
-        var call = RedisClusterCall(commands: commands, fallback: fallback, policy: clusterPolicy, slot: slot)
+                       slot: Int? = nil, waiting: Bool = false) async throws -> [RedisReply] {
+        var call = RedisClusterCall(commands: commands, fallback: fallback, policy: clusterPolicy, slot: slot, waiting: waiting)
         while true {
             let address = call.node ?? router.address(for: call.slot)
             let attempt = call.nextAttempt()

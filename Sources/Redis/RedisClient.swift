@@ -101,11 +101,12 @@ public final class RedisClient: Service, Sendable {
     }
 
     /// - Parameter slot: where a call without keys goes on a cluster (nil: by its keys, else the last keyed call's).
+    /// - Parameter waiting: a thread waits for the call (the shorter retry window on a cluster).
     private func submit(_ commands: [[String]], fallback: [String]? = nil, interruptible: Bool = false,
-                        slot: Int? = nil) async throws -> [RedisReply] {
+                        slot: Int? = nil, waiting: Bool = false) async throws -> [RedisReply] {
         if router.mode == .unknown { try await router.detect() }
         if router.mode == .cluster {
-            return try await clusterSubmit(commands, fallback: fallback, interruptible: interruptible, slot: slot)
+            return try await clusterSubmit(commands, fallback: fallback, interruptible: interruptible, slot: slot, waiting: waiting)
         }
         return try await core.perform(commands, fallback: fallback, interruptible: interruptible)
     }
@@ -150,7 +151,7 @@ extension RedisClient {
         let result = Mutex<Result<[RedisReply], any Error>?>(nil)
         Task {
             do {
-                let replies = try await submit(commands, fallback: fallback)
+                let replies = try await submit(commands, fallback: fallback, waiting: true)
                 result.withLock { $0 = .success(replies) }
             } catch {
                 result.withLock { $0 = .failure(error) }

@@ -44,7 +44,8 @@ struct RedisClusterCall: Sendable {
     private let deadline: ContinuousClock.Instant
 
     /// - Parameter slot: the slot of a call without keys that is about some key (nil: the commands' own).
-    init(commands: [[String]], fallback: [String]?, policy: RedisClusterPolicy, slot: Int? = nil) {
+    /// - Parameter waiting: the caller is a thread that waits (``RedisClusterPolicy/waitingRetryWindow``).
+    init(commands: [[String]], fallback: [String]?, policy: RedisClusterPolicy, slot: Int? = nil, waiting: Bool = false) {
         self.commands = commands
         self.fallback = commands.count == 1 ? fallback : nil
         self.policy = policy
@@ -52,7 +53,7 @@ struct RedisClusterCall: Sendable {
         replies = Array(repeating: nil, count: commands.count)
         pending = Array(commands.indices)
         nextPause = policy.firstPause
-        deadline = .now + policy.retryWindow
+        deadline = .now + (waiting ? policy.waitingRetryWindow : policy.retryWindow)
     }
 
     /// The commands to send now (with their `NOSCRIPT` fallback when it is one `EVALSHA`).
