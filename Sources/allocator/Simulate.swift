@@ -13,7 +13,8 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port: UInt16 = 9090
     @Option(help: "Online agents to start with (ids 150001, 150002, ...).") var agents = 20
-    @Option(help: "App id the API expects in Qiscus-App-Id.") var appID = "sim-app"
+    @Option(name: [.customLong("app-id"), .customLong("app")], help: "App id the API expects in Qiscus-App-Id.")
+    var appID = "sim-app"
     @Option(help: "Secret the API expects in Qiscus-Secret-Key.") var secretKey = "sim-secret"
     @Option(help: "Latency added to every API answer, ms.") var latencyMs = 0
     @Option(help: "Server threads, each serving many connections; 0 (the default) gives every connection its own thread, so injected latency and hangs delay only their own request.")

@@ -9,20 +9,26 @@ struct StoreFixture {
     let running: Running<RedisClient>
     let store: AllocationStore
 
-    /// A store of `routes` (`default` is always among them) on the shared server unless `server` is given.
-    init(server: RedisServerProcess? = nil, wakeCap: Int = 256, routes: [String] = [Keyspace.defaultRoute]) throws {
+    /// A store of `routes` (`default` is always among them) on the shared server unless `server` is given;
+    /// `commandTimeout` (s) for a server that may be starved of CPU.
+    init(server: RedisServerProcess? = nil, wakeCap: Int = 256, routes: [String] = [Keyspace.defaultRoute],
+         commandTimeout: Double? = nil) throws {
         let server = try server ?? RedisServerProcess.shared
-        running = server.client()
+        var configuration = server.configuration()
+        if let commandTimeout { configuration.commandTimeout = commandTimeout }
+        running = Running(RedisClient(configuration: configuration))
         store = AllocationStore(keys: try Keyspace(prefix: "test", app: TestKeys.uniqueApp()), redis: running.service,
                                 wakeCap: wakeCap, routes: routes)
     }
 
     /// A store on a Redis Cluster, its client seeded with a master that does not hold the app's slot.
-    init(cluster: RedisCluster) throws {
+    init(cluster: RedisCluster, commandTimeout: Double? = nil) throws {
         let masters = try cluster.masters()
         var app = TestKeys.uniqueApp()
         while masters[0].serves(RedisKeySlot.slot(of: "test:{\(app)}:queue")) { app = TestKeys.uniqueApp() }
-        running = Running(RedisClient(configuration: cluster.configuration(port: masters[0].port)))
+        var configuration = cluster.configuration(port: masters[0].port)
+        if let commandTimeout { configuration.commandTimeout = commandTimeout }
+        running = Running(RedisClient(configuration: configuration))
         store = AllocationStore(keys: try Keyspace(prefix: "test", app: app), redis: running.service)
     }
 

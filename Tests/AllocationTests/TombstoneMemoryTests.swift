@@ -30,13 +30,14 @@ import TestSupport
             let server = try await onThread { try RedisServerProcess.start() }
             stop = { server.stop() }
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(server.pid), 19)
-            f = try StoreFixture(server: server)
+            // Starved of CPU while other suites run, one call may take longer than the default 5 s timeout.
+            f = try StoreFixture(server: server, commandTimeout: 60)
         case .cluster:
             // A long node timeout: nodes starved of CPU (at the lowest priority) must not take each other for failed.
             let cluster = try await onThread { try RedisCluster.start(replicasPerMaster: 0, nodeTimeout: 60_000) }
             stop = { cluster.stop() }
             for server in cluster.servers { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(server.pid), 19) }
-            f = try await onThread { try StoreFixture(cluster: cluster) }
+            f = try await onThread { try StoreFixture(cluster: cluster, commandTimeout: 60) }
             // A keyed call first: the rounds' key-less SCRIPT LOAD (before their pipelines of EVALSHA, which have no
             // NOSCRIPT fallback) goes to the master of the client's last keyed call, the app's from then on.
             try await f.redis.execute(["EXISTS", f.keys.state])

@@ -43,28 +43,22 @@ import TestSupport
             resolver.start()
 
             // Every webhook two or three times, alternating between the instances, from three senders.
-            let senders = DispatchGroup()
-            for sender in 0..<3 {
-                senders.enter()
-                Thread {
-                    defer { senders.leave() }
-                    let client = HTTPClient()
-                    for (index, room) in rooms.enumerated() where index % 3 == sender {
-                        do {
-                            let body = try harness.customerMessage(room: room, client: client)
-                            for copy in 0..<(2 + index % 2) {
-                                let url = harness.instanceURLs[(index + copy) % 2] + "/webhooks/allocate"
-                                let response = try harness.post(url, json: body, client: client)
-                                let status = Self.status(of: response)
-                                if response.status != 200 || !["queued", "duplicate", "assigned"].contains(status ?? "") {
-                                    failures.withLock { $0.append("allocate \(room): \(response.status) \(response.text)") }
-                                }
+            onThreads(3) { sender in
+                let client = HTTPClient()
+                for (index, room) in rooms.enumerated() where index % 3 == sender {
+                    do {
+                        let body = try harness.customerMessage(room: room, client: client)
+                        for copy in 0..<(2 + index % 2) {
+                            let url = harness.instanceURLs[(index + copy) % 2] + "/webhooks/allocate"
+                            let response = try harness.post(url, json: body, client: client)
+                            let status = Self.status(of: response)
+                            if response.status != 200 || !["queued", "duplicate", "assigned"].contains(status ?? "") {
+                                failures.withLock { $0.append("allocate \(room): \(response.status) \(response.text)") }
                             }
-                        } catch { failures.withLock { $0.append("sender: \(error)") } }
-                    }
-                }.start()
+                        }
+                    } catch { failures.withLock { $0.append("sender: \(error)") } }
+                }
             }
-            senders.wait()
 
             let everyRoomServed = try eventually(within: 60) {
                 Set(try harness.simulatorReport().assigns.map(\.room)).isSuperset(of: rooms)

@@ -19,23 +19,17 @@ extension RouteProcessTests {
                 defer { harness.stop() }
                 let rooms = (1...agents).map { String(7_000_000 + $0) }
                 let failures = Mutex<[String]>([])
-                let senders = DispatchGroup()
-                for sender in 0..<2 {
-                    senders.enter()
-                    Thread {
-                        defer { senders.leave() }
-                        let client = HTTPClient()
-                        for (index, room) in rooms.enumerated() where index % 2 == sender {
-                            do {
-                                let body = try harness.customerMessage(room: room, client: client)
-                                let response = try harness.post(harness.instanceURLs[sender] + "/webhooks/allocate",
-                                                                json: body, client: client)
-                                if response.status != 200 { failures.withLock { $0.append("\(room): \(response.status)") } }
-                            } catch { failures.withLock { $0.append("\(room): \(error)") } }
-                        }
-                    }.start()
+                onThreads(2) { sender in
+                    let client = HTTPClient()
+                    for (index, room) in rooms.enumerated() where index % 2 == sender {
+                        do {
+                            let body = try harness.customerMessage(room: room, client: client)
+                            let response = try harness.post(harness.instanceURLs[sender] + "/webhooks/allocate",
+                                                            json: body, client: client)
+                            if response.status != 200 { failures.withLock { $0.append("\(room): \(response.status)") } }
+                        } catch { failures.withLock { $0.append("\(room): \(error)") } }
+                    }
                 }
-                senders.wait()
                 #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0.prefix(5) })")
 
                 let served = try eventually(within: 30) { try harness.simulatorStats().assignCount >= agents }

@@ -42,21 +42,15 @@ extension RouteProcessTests {
                 #expect(try harness.allocate(room: "6500000", origin: .channel(21, "wa")) == "queued")
                 #expect(try eventually(within: 5) { try harness.simulatorReport().rooms["6500000"] == Self.busyAgent })
                 let failures = Mutex<[String]>([])
-                let senders = DispatchGroup()
-                for sender in 0..<8 {
-                    senders.enter()
-                    Thread {
-                        defer { senders.leave() }
-                        let client = HTTPClient()
-                        for index in stride(from: 1 + sender, through: 1000, by: 8) {
-                            do {
-                                let status = try harness.allocate(room: String(6_500_000 + index), origin: .channel(21, "wa"), client: client)
-                                if status != "queued" { failures.withLock { $0.append("\(index): \(status ?? "-")") } }
-                            } catch { failures.withLock { $0.append("\(index): \(error)") } }
-                        }
-                    }.start()
+                onThreads(8) { sender in
+                    let client = HTTPClient()
+                    for index in stride(from: 1 + sender, through: 1000, by: 8) {
+                        do {
+                            let status = try harness.allocate(room: String(6_500_000 + index), origin: .channel(21, "wa"), client: client)
+                            if status != "queued" { failures.withLock { $0.append("\(index): \(status ?? "-")") } }
+                        } catch { failures.withLock { $0.append("\(index): \(error)") } }
+                    }
                 }
-                senders.wait()
                 #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0.prefix(5) })")
                 #expect(try eventually(within: 10) {
                     let status = try harness.routedStatus()

@@ -126,31 +126,25 @@ extension RouteProcessTests {
             }
             resolver.start()
 
-            let senders = DispatchGroup()
-            for sender in 0..<3 {
-                senders.enter()
-                Thread {
-                    defer { senders.leave() }
-                    let client = HTTPClient()
-                    for (index, room) in rooms.enumerated() where index % 3 == sender {
-                        do {
-                            let origin = room.origin.origin
-                            let body = try harness.customerMessage(room: room.room, source: origin.source, channel: origin.channel,
-                                                                   client: client)
-                            for copy in 0..<(2 + index % 2) {
-                                let url = harness.instanceURLs[(index + copy) % 2] + "/webhooks/allocate"
-                                let response = try harness.post(url, json: body, client: client)
-                                let status = EndToEndTests.status(of: response)
-                                if response.status != 200 || !["queued", "duplicate", "assigned"].contains(status ?? "") {
-                                    record.failures.withLock { $0.append("allocate \(room.room): \(response.status) \(response.text)") }
-                                }
+            onThreads(3) { sender in
+                let client = HTTPClient()
+                for (index, room) in rooms.enumerated() where index % 3 == sender {
+                    do {
+                        let origin = room.origin.origin
+                        let body = try harness.customerMessage(room: room.room, source: origin.source, channel: origin.channel,
+                                                               client: client)
+                        for copy in 0..<(2 + index % 2) {
+                            let url = harness.instanceURLs[(index + copy) % 2] + "/webhooks/allocate"
+                            let response = try harness.post(url, json: body, client: client)
+                            let status = EndToEndTests.status(of: response)
+                            if response.status != 200 || !["queued", "duplicate", "assigned"].contains(status ?? "") {
+                                record.failures.withLock { $0.append("allocate \(room.room): \(response.status) \(response.text)") }
                             }
-                        } catch { record.failures.withLock { $0.append("sender: \(error)") } }
-                        Thread.sleep(forTimeInterval: Double.random(in: 0.005...0.02))
-                    }
-                }.start()
+                        }
+                    } catch { record.failures.withLock { $0.append("sender: \(error)") } }
+                    Thread.sleep(forTimeInterval: Double.random(in: 0.005...0.02))
+                }
             }
-            senders.wait()
 
             func everySessionServed() throws -> Bool {
                 let counts = Dictionary(grouping: try harness.simulatorReport().assigns, by: \.room).mapValues(\.count)

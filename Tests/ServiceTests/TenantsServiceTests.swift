@@ -134,22 +134,16 @@ import TestSupport
             let builder = QiscusSimulator(configuration: SimulatorConfiguration(appID: "shop-a"))
             let rooms = (1...5_000).map { String(100_000 + $0) }
             let failures = Mutex<[String]>([])
-            let senders = DispatchGroup()
-            for sender in 0..<8 {
-                senders.enter()
-                Thread {
-                    defer { senders.leave() }
-                    let client = HTTPClient()
-                    for index in stride(from: sender, to: rooms.count, by: 8) {
-                        let response = try? harness.post(instance + "/webhooks/shop-a/allocate",
-                                                         json: builder.allocationWebhook(room: rooms[index]), client: client)
-                        if response?.status != 200 {
-                            failures.withLock { $0.append("\(rooms[index]): \(response.map { "\($0.status) \($0.text)" } ?? "no answer")") }
-                        }
+            onThreads(8) { sender in
+                let client = HTTPClient()
+                for index in stride(from: sender, to: rooms.count, by: 8) {
+                    let response = try? harness.post(instance + "/webhooks/shop-a/allocate",
+                                                     json: builder.allocationWebhook(room: rooms[index]), client: client)
+                    if response?.status != 200 {
+                        failures.withLock { $0.append("\(rooms[index]): \(response.map { "\($0.status) \($0.text)" } ?? "no answer")") }
                     }
-                }.start()
+                }
             }
-            senders.wait()
             #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0.prefix(5) })")
 
             // Then 50 rooms for B, one every 40 ms, while A's allocation tasks wait on its slow Qiscus.
