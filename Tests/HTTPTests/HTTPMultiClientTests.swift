@@ -82,9 +82,9 @@ import TestSupport
     }
 
     @Test func mapsTimeoutsAndRefusedConnections() async throws {
-        let server = try Self.slowServer(seconds: 3)
+        let server = try Self.slowServer(seconds: 10)
         defer { inBackground { server.stop() } }
-        let running = Running(HTTPMultiClient(configuration: .init(totalTimeout: 5)))
+        let running = Running(HTTPMultiClient(configuration: .init(totalTimeout: 15)))
         let client = running.service
         let port = try RedisServerProcess.freePort()
         do {
@@ -101,7 +101,7 @@ import TestSupport
         } catch {
             guard case .timeout = error else { Issue.record("expected .timeout, got \(error)"); return }
         }
-        #expect(Date().timeIntervalSince(started) < 1.5, "it gave up at its timeout, not when the answer came after 3 s")
+        #expect(Date().timeIntervalSince(started) < 6, "it gave up at its timeout, not when the answer came after 10 s")
         do {
             _ = try await client.send(HTTPClientRequest(url: server.url("/slow"), headers: [("X-Bad", "a\r\nb")]))
             Issue.record("no error")
