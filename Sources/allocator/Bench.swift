@@ -104,7 +104,7 @@ struct Bench: ParsableCommand {
             .split(separator: "\r\n").first { $0.hasPrefix("redis_version:") }.map { String($0.dropFirst(14)) } ?? "?"
         let total = Atomic<Int>(0)
         let deadline = Date().addingTimeInterval(seconds)
-        parallel(connections) { index in
+        onThreads(connections) { index in
             let redis = server.connect()
             var count = 0
             while Date() < deadline {
@@ -130,7 +130,7 @@ struct Bench: ParsableCommand {
         let latencies = Mutex<[Double]>([])
         let deadline = Date().addingTimeInterval(seconds)
         let ports = instances.map { UInt16(stack.instanceURLs[$0].split(separator: ":").last ?? "") ?? 0 }
-        parallel(connections) { index in
+        onThreads(connections) { index in
             var mine: [Double] = []
             guard let clients = try? ports.map({ try BenchConnection(port: $0) }) else { return }
             var next = 0
@@ -286,18 +286,6 @@ struct Bench: ParsableCommand {
             }
             stats[String(line[line.index(line.startIndex, offsetBy: 8)..<colon])] = (fields["calls"] ?? 0, fields["usec"] ?? 0)
         }
-    }
-
-    static func parallel(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-        let group = DispatchGroup()
-        for index in 0..<count {
-            group.enter()
-            Thread {
-                body(index)
-                group.leave()
-            }.start()
-        }
-        group.wait()
     }
 
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {
