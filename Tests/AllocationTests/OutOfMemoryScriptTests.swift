@@ -185,8 +185,10 @@ private struct FullRedis {
     func expectRefused<T: Equatable>(_ expected: T, sourceLocation: SourceLocation = #_sourceLocation,
                                      _ body: () async throws -> T) async throws {
         let snapshot = try await fixture.snapshot()
-        let filler = try await fill()
+        var filler = try await fill()
         let before = try await keyspace()
+        // Under load Redis may have trimmed buffers since the fill and dropped under the limit: fill again.
+        if try await !isRefusingWrites() { filler += try await fill(from: filler.count) }
         do {
             let answer = try await body()
             Issue.record("a full Redis ran it: \(answer)", sourceLocation: sourceLocation)
@@ -220,11 +222,12 @@ private struct FullRedis {
     /// Sets `filler:<n>` strings of 16 KiB until Redis refuses one with `OOM`, then one more string of 1 MiB
     /// with an `allow-oom` script, so Redis stays over the limit whatever buffers it trims meanwhile (a refused
     /// write leaves it only bytes over). Returns the filler's keys.
-    private func fill() async throws -> [String] {
+    /// - Parameter start: the first filler key's number (after an earlier fill's keys).
+    private func fill(from start: Int = 0) async throws -> [String] {
         let value = String(repeating: "x", count: 16 << 10)
         var keys: [String] = []
         filling: while true {
-            let key = "filler:\(keys.count)"
+            let key = "filler:\(start + keys.count)"
             do {
                 try await redis.execute(["SET", key, value])
             } catch RedisError.server(let message) where message.hasPrefix("OOM") {
@@ -233,7 +236,7 @@ private struct FullRedis {
             keys.append(key)
             guard keys.count < 2_000 else { throw TestSupportError("32 MB stored and no OOM: is maxmemory set?") }
         }
-        let over = "filler:over"
+        let over = "filler:over\(start)"
         try await redis.execute(["EVAL", "#!lua flags=allow-oom\nredis.call('SET', KEYS[1], string.rep('x', 1048576))",
                                  "1", over])
         keys.append(over)
