@@ -28,9 +28,6 @@ public final class Readiness: Sendable {
     /// A graceful shutdown began: not ready from now on.
     public func markDraining() { state.withLock { $0.draining = true } }
 
-    /// Whether a graceful shutdown began.
-    public var isDraining: Bool { state.withLock { $0.draining } }
-
     /// The result of the latest storage check of `app`: nil when it passed, else why it failed, and whether it
     /// failed because its Redis could not be reached (a connection, a cluster not serving its slot).
     public func update(app: String, problem: String?, unreachable: Bool = false) {
